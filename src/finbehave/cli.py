@@ -1,0 +1,154 @@
+"""The ``finbehave`` command line: a thin layer over the packages.
+
+Exit codes: 0 success, 1 the work ran but failed (e.g. a run with errors), 2 bad input
+(a file, option or dataset that needs fixing; the message names the fix).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from finbehave.data.store import DatasetError, load_dataset
+
+app = typer.Typer(
+    help=(
+        "Evaluate tool-using agents on financial QA, diagnose their failures with per-item "
+        "rubrics, and retrain the weakest behaviours.\n\n"
+        "Typical loop: `finbehave run tasks.yaml` (evaluate), `finbehave report logs/ -o "
+        "reports/run1` (diagnose), `finbehave train --recipe training/cpu_smoke.yaml "
+        "--diagnosis reports/run1/diagnosis.json` (retrain), then evaluate the adapter."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(
+    help="Inspect, import and manage datasets (the embedded corpus ships with finbehave).",
+    no_args_is_help=True,
+)
+app.add_typer(data_app, name="data")
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    """Print a one-line error and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _counts_table(title: str, counts: Counter, total: int) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(title.split(" ")[-1])
+    table.add_column("items", justify="right")
+    for key, count in sorted(counts.items()):
+        table.add_row(str(key), str(count))
+    table.add_row("[bold]total[/]", f"[bold]{total}[/]")
+    return table
+
+
+@data_app.command("info")
+def data_info(
+    name: Annotated[
+        str, typer.Argument(help="'embedded' (default), an imported dataset name, or a directory.")
+    ] = "embedded",
+) -> None:
+    """Print item counts per task, split, question kind and company."""
+    try:
+        store = load_dataset(name)
+        items = store.items()
+    except DatasetError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"[bold]{store.name}[/] ({store.path}): {len(items)} items, "
+        f"{len(store.companies())} companies" + (", eval-only" if store.eval_only else "")
+    )
+    by_task_split = Counter(f"{i.task}/{i.split}" for i in items)
+    for title, counts in (
+        ("items per task", Counter(i.task for i in items)),
+        ("items per task/split", by_task_split),
+        ("items per kind", Counter(i.kind for i in items)),
+        ("items per company", Counter(i.company for i in items)),
+    ):
+        console.print(_counts_table(title, counts, len(items)))
+
+
+def _load_experiment(path: Path):
+    from finbehave.experiment import ExperimentError, check_experiment, load_experiment
+
+    try:
+        experiment = load_experiment(path)
+        check_experiment(experiment, path)
+    except ExperimentError as exc:
+        raise fail(str(exc)) from None
+    return experiment
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="The experiment file, e.g. tasks.yaml.")] = Path(
+        "tasks.yaml"
+    ),
+) -> None:
+    """Check an experiment file without running it (exit 0 valid, 2 invalid)."""
+    experiment = _load_experiment(file)
+    cells = len(experiment.tasks) * len(experiment.models)
+    console.print(f"[green]valid[/]: {file}")
+    console.print(f"  tasks:  {', '.join(t.label for t in experiment.tasks)}")
+    console.print(f"  models: {', '.join(f'{k} ({v.model})' for k, v in experiment.models.items())}")
+    console.print(f"  runs:   {cells}; logs -> {experiment.log_dir}; report -> {experiment.report}")
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="The experiment file, e.g. tasks.yaml.")] = Path(
+        "tasks.yaml"
+    ),
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only these models or tasks (repeatable)."),
+    ] = None,
+    log_dir: Annotated[
+        Path | None, typer.Option(help="Override the experiment's log_dir.")
+    ] = None,
+    report: Annotated[bool, typer.Option(help="Write the report after the runs.")] = True,
+) -> None:
+    """Run every task x model of an experiment with Inspect's eval_set, then report.
+
+    Resumable: after a crash or Ctrl-C, run the same command again; finished samples are kept.
+    """
+    from finbehave.experiment import ExperimentError, run_experiment
+
+    experiment = _load_experiment(file)
+    try:
+        success, logs = run_experiment(experiment, only or (), log_dir)
+    except ExperimentError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"{len(logs)} logs in {log_dir or experiment.log_dir}")
+    if report and experiment.report is not None:
+        _write_report([Path(log_dir or experiment.log_dir)], experiment.report, {}, experiment.rubric)
+    if not success:
+        raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
+
+
+def _write_report(inputs, out_dir, compare, rubric) -> None:
+    """Placeholder until the report command lands."""
+    console.print(f"report: {out_dir}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Model backends behind the ``finbehave`` Inspect provider (scripted, local, litellm)."""

@@ -1,0 +1,1 @@
+"""Inspect tasks ``finqa`` and ``finqa_reasoning`` (``finbehave.tasks.finqa``) and their scorers."""

@@ -1,0 +1,98 @@
+"""The ``finqa`` (one table) and ``finqa_reasoning`` (several tables) Inspect tasks.
+
+Both run Inspect's ReAct agent with the SQL tools over one company's tables per sample and score
+the submitted answer (``answer_correctness``) and the behaviour in the trace (``behaviour_rubric``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from inspect_ai import Task, task
+from inspect_ai.agent import AgentSubmit, react
+
+from finbehave.data.items import TaskName
+from finbehave.data.store import SplitFilter, load_dataset
+from finbehave.env.tools import finqa_tools, init_env
+from finbehave.rubrics.scorer import behaviour_rubric
+from finbehave.tasks.dataset import task_dataset
+from finbehave.tasks.prompts import SYSTEM_PROMPT
+from finbehave.tasks.scorers import answer_correctness
+from finbehave.tasks.state import remember_item
+
+Toolset = Literal["default", "public"]
+
+
+def build_task(
+    task_name: TaskName,
+    dataset: str,
+    split: SplitFilter,
+    tolerance: float,
+    calculator: bool,
+    message_limit: int,
+    toolset: Toolset,
+    rubric: str | None,
+) -> Task:
+    """Assemble a task; shared by ``finqa`` and ``finqa_reasoning``."""
+    data = load_dataset(dataset)
+    if toolset == "public":
+        from finbehave.env.public_tools import public_tools, public_system_prompt
+
+        tools, prompt, mode = public_tools(), public_system_prompt(), "public"
+    elif toolset == "default":
+        tools, prompt, mode = finqa_tools(calculator=calculator), SYSTEM_PROMPT, "finbehave"
+    else:
+        raise ValueError(f"toolset must be 'default' or 'public', not {toolset!r}")
+    return Task(
+        dataset=task_dataset(data, task_name, split),
+        setup=[init_env(dataset=str(data.path)), remember_item()],
+        solver=react(prompt=prompt, tools=tools, submit=AgentSubmit(answer_only=True)),
+        scorer=[
+            answer_correctness(tolerance=tolerance, mode=mode),
+            behaviour_rubric(rubric=rubric, tolerance=tolerance),
+        ],
+        message_limit=message_limit,
+        version=1,
+    )
+
+
+@task
+def finqa(
+    dataset: str = "embedded",
+    split: SplitFilter = "all",
+    tolerance: float = 0.01,
+    calculator: bool = True,
+    message_limit: int = 40,
+    toolset: Toolset = "default",
+    rubric: str | None = None,
+) -> Task:
+    """Single-table financial questions answered with SQL tools.
+
+    Args:
+        dataset: ``embedded`` (default), an imported dataset name, or a dataset directory.
+        split: ``all``, ``train`` or ``test``.
+        tolerance: Relative tolerance for a correct answer (0.01 = 1%).
+        calculator: Offer the ``calculator`` tool.
+        message_limit: Stop a sample after this many messages.
+        toolset: ``default`` (our tools) or ``public`` (the public FinQA agent environment's tools).
+        rubric: Path of a rubric YAML file (default: the packaged rubric).
+    """
+    return build_task(
+        "finqa", dataset, split, tolerance, calculator, message_limit, toolset, rubric
+    )
+
+
+@task
+def finqa_reasoning(
+    dataset: str = "embedded",
+    split: SplitFilter = "all",
+    tolerance: float = 0.01,
+    calculator: bool = True,
+    message_limit: int = 40,
+    toolset: Toolset = "default",
+    rubric: str | None = None,
+) -> Task:
+    """Questions that need two or more tables; arguments as for ``finqa``."""
+    return build_task(
+        "finqa_reasoning", dataset, split, tolerance, calculator, message_limit, toolset, rubric
+    )
