@@ -40,7 +40,7 @@ def build_task(
 
         tools, prompt, mode = public_tools(), public_system_prompt(), "public"
     elif toolset == "default":
-        tools, prompt, mode = finqa_tools(calculator=calculator), SYSTEM_PROMPT, "finbehave"
+        tools, prompt, mode = finqa_tools(with_calculator=calculator), SYSTEM_PROMPT, "finbehave"
     else:
         raise ValueError(f"toolset must be 'default' or 'public', not {toolset!r}")
     return Task(
