@@ -1,7 +1,8 @@
 """The SQL sandbox: every model query is treated as hostile.
 
-Queries run in a small pool of long-lived worker processes (``spawn`` context), never in the
-caller's process. Each worker opens the company databases **read-only** with external access
+Queries run in a small pool of long-lived worker processes (``python -m finbehave.env.sandbox``,
+talking over two pipes; unlike multiprocessing's ``spawn`` this never re-imports the caller's
+``__main__``), never in the caller's process. Each worker opens the company databases **read-only** with external access
 disabled, configuration locked, one thread and a memory limit, and caps its own address space.
 For every query the worker parses it with DuckDB's own parser, accepts exactly one ``SELECT``
 (``WITH ... SELECT`` included) and refuses table functions that reach outside the data, runs it on
@@ -15,9 +16,11 @@ from __future__ import annotations
 
 import atexit
 import math
-import multiprocessing as mp
+import os
 import queue
 import re
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -34,6 +37,7 @@ _DENIED_FUNCTION = re.compile(
     re.IGNORECASE,
 )
 _PATHS = re.compile(r"(/[\w.\-]+){2,}")
+OPEN_DATABASES = 4  # per worker; each open DuckDB instance reserves its own memory
 
 
 class SandboxError(Exception):
@@ -118,8 +122,9 @@ def check_text(sql: str, limits: SandboxLimits) -> str:
 
 
 def clean_error(message: str) -> str:
-    """DuckDB's message without internal noise (file paths), first lines only."""
-    message = _PATHS.sub("<path>", message)
+    """DuckDB's message without internal noise: file paths, and tuning hints (``SET ...``,
+    links) that a model cannot act on here."""
+    message = _PATHS.sub("<path>", message).split("Possible solutions:")[0]
     lines = [line.rstrip() for line in message.strip().splitlines() if line.strip()]
     return "\n".join(lines[:6])
 
@@ -147,11 +152,14 @@ def _open(path: str, limits: SandboxLimits) -> Any:
 def _execute(connections: dict[str, Any], path: str, sql: str, limits: SandboxLimits) -> tuple:
     import duckdb
 
-    base = connections.get(path)
+    base = connections.pop(path, None)
     if base is None:
         if not Path(path).is_file():
             return ("error", "the database for this sample is missing; this is a harness bug")
-        base = connections[path] = _open(path, limits)
+        base = _open(path, limits)
+        while len(connections) >= OPEN_DATABASES:  # least recently used first
+            connections.pop(next(iter(connections))).close()
+    connections[path] = base  # most recently used last
     cursor = base.cursor()
     try:
         try:
@@ -180,8 +188,7 @@ def _execute(connections: dict[str, Any], path: str, sql: str, limits: SandboxLi
         cursor.close()
 
 
-def _worker(conn: Connection, limits: SandboxLimits) -> None:
-    import os
+def _worker(requests: Connection, replies: Connection, limits: SandboxLimits) -> None:
     import resource
 
     # DuckDB draws a progress bar on long queries; the worker's output goes nowhere.
@@ -195,7 +202,7 @@ def _worker(conn: Connection, limits: SandboxLimits) -> None:
     connections: dict[str, Any] = {}
     while True:
         try:
-            message = conn.recv()
+            message = requests.recv()
         except (EOFError, OSError):
             return
         if message is None:
@@ -208,7 +215,7 @@ def _worker(conn: Connection, limits: SandboxLimits) -> None:
         except Exception as exc:  # noqa: BLE001  (anything else is the model's query failing)
             reply = ("error", clean_error(f"{type(exc).__name__}: {exc}"))
         try:
-            conn.send(reply)
+            replies.send(reply)
         except (OSError, ValueError):
             return
 
@@ -217,17 +224,31 @@ def _worker(conn: Connection, limits: SandboxLimits) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, limits: SandboxLimits) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, limits), daemon=True)
-        self.process.start()
-        child.close()
+    """One worker subprocess and the two pipes to it."""
+
+    def __init__(self, limits: SandboxLimits) -> None:
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "finbehave.env.sandbox", str(request_r), str(reply_w)],
+            pass_fds=(request_r, reply_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        os.close(request_r)
+        os.close(reply_w)
+        self.requests = Connection(request_w, readable=False)
+        self.replies = Connection(reply_r, writable=False)
+        self.requests.send(limits)
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        self.process.wait(timeout=5)
+        self.requests.close()
+        self.replies.close()
 
 
 class SqlSandbox:
@@ -235,7 +256,6 @@ class SqlSandbox:
 
     def __init__(self, workers: int = 2, limits: SandboxLimits | None = None) -> None:
         self.limits = limits or SandboxLimits()
-        self._ctx = mp.get_context("spawn")
         self._size = workers
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._started = 0
@@ -248,7 +268,7 @@ class SqlSandbox:
                 raise SandboxError("the sandbox is shut down")
             if self._idle.empty() and self._started < self._size:
                 self._started += 1
-                return _Worker(self._ctx, self.limits)
+                return _Worker(self.limits)
         return self._idle.get()
 
     def _replace(self, worker: _Worker) -> None:
@@ -262,8 +282,8 @@ class SqlSandbox:
         check_text(sql, limits)
         worker = self._acquire()
         try:
-            worker.conn.send((str(db_path), sql, limits))
-            reply = worker.conn.recv() if worker.conn.poll(limits.timeout_s) else None
+            worker.requests.send((str(db_path), sql, limits))
+            reply = worker.replies.recv() if worker.replies.poll(limits.timeout_s) else None
         except (EOFError, OSError):
             self._replace(worker)
             raise SandboxError(
@@ -292,7 +312,7 @@ class SqlSandbox:
         while not self._idle.empty():
             worker = self._idle.get_nowait()
             try:
-                worker.conn.send(None)
+                worker.requests.send(None)
             except OSError:
                 pass
             worker.kill()
@@ -310,3 +330,14 @@ def get_sandbox() -> SqlSandbox:
             _SANDBOX = SqlSandbox()
             atexit.register(_SANDBOX.close)
         return _SANDBOX
+
+
+def _main(argv: list[str]) -> None:
+    """Worker entry point: ``python -m finbehave.env.sandbox REQUEST_FD REPLY_FD``."""
+    requests = Connection(int(argv[0]), writable=False)
+    replies = Connection(int(argv[1]), readable=False)
+    _worker(requests, replies, requests.recv())
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

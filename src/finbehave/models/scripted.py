@@ -94,9 +94,9 @@ def guess_for(item: Item) -> str:
 
 
 def query_value(result: str) -> str:
-    """The first cell of the last row of a ``sql_query`` result table."""
-    rows = [line for line in result.strip().splitlines() if "|" in line]
-    return rows[-1].split("|")[0].strip() if rows else result.strip()
+    """The first cell of the last row of a ``sql_query`` result table (header line first)."""
+    rows = [line for line in result.strip().splitlines() if line and not line.startswith("(")]
+    return rows[-1].split("|")[0].strip() if len(rows) > 1 else result.strip()
 
 
 def _submit(answer: str) -> Action:

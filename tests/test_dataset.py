@@ -1,0 +1,195 @@
+"""The embedded dataset: reproducible byte for byte, consistent statements, reproducible golds."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from finbehave.data import generate as gen
+from finbehave.data.items import CompanyTables, Item
+from finbehave.data.store import EMBEDDED_DIR, DatasetStore, load_dataset
+
+Logical = dict[str, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def store() -> DatasetStore:
+    return load_dataset("embedded")
+
+
+@pytest.fixture(scope="module")
+def items(store: DatasetStore) -> list[Item]:
+    return store.items()
+
+
+@pytest.fixture(scope="module")
+def companies(store: DatasetStore) -> dict[str, CompanyTables]:
+    return {slug: store.company(slug) for slug in store.companies()}
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+
+
+def test_regenerating_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
+    summary = gen.generate(tmp_path)
+    assert _files(tmp_path) == _files(EMBEDDED_DIR)
+    for relative in _files(EMBEDDED_DIR):
+        assert (tmp_path / relative).read_bytes() == (EMBEDDED_DIR / relative).read_bytes(), (
+            f"{relative} differs: run `python -m finbehave.data.generate` and commit the result"
+        )
+    assert summary.tasks == {"finqa": 290, "finqa_reasoning": 79}
+    assert summary.bytes < 3_000_000
+
+
+def test_manifest_and_counts(store: DatasetStore, items: list[Item], companies: dict) -> None:
+    assert store.manifest["name"] == "embedded"
+    assert store.manifest["source"] == "generated"
+    assert store.eval_only is False
+    assert len(companies) >= 30
+    assert Counter(item.task for item in items) == {"finqa": 290, "finqa_reasoning": 79}
+    assert [item.id for item in items] == sorted(item.id for item in items)
+    assert len({item.id for item in items}) == len(items)
+    assert len({(item.company, item.question) for item in items}) == len(items)
+    assert len({(item.company, item.gold_sql) for item in items}) == len(items)
+    for task in ("finqa", "finqa_reasoning"):
+        kinds = Counter(item.kind for item in items if item.task == task)
+        assert len(kinds) >= 8, kinds
+    reasoning_kinds = {item.kind for item in items if item.task == "finqa_reasoning"}
+    assert {"roa", "interest_coverage", "payout_ratio", "asset_turnover"} <= reasoning_kinds
+
+
+def test_split_is_the_documented_hash_of_the_id(items: list[Item]) -> None:
+    for item in items:
+        expected = "train" if hashlib.sha256(item.id.encode()).digest()[0] < 205 else "test"
+        assert item.split == expected, item.id
+    share = sum(item.split == "train" for item in items) / len(items)
+    assert 0.72 < share < 0.88
+    assert {item.split for item in items if item.task == "finqa_reasoning"} == {"train", "test"}
+
+
+def test_required_tables_and_columns_exist(items: list[Item], companies: dict) -> None:
+    for item in items:
+        assert item.id.startswith(f"{item.task}-{item.company}-")
+        company = companies[item.company]
+        schema = {t.name: {c.name for c in t.columns} for t in company.tables}
+        if item.task == "finqa":
+            assert len(item.required_tables) == 1, item.id
+        else:
+            assert len(item.required_tables) >= 2, item.id
+        assert set(item.required_tables) <= set(schema), item.id
+        assert {c.split(".")[0] for c in item.required_columns} == set(item.required_tables)
+        for reference in item.required_columns:
+            table, column = reference.split(".")
+            assert column in schema[table], (item.id, reference)
+            assert column in item.gold_sql, (item.id, reference)
+        assert not any(name.lower() in item.question.lower() for name in schema), item.id
+
+
+def _connect(company: CompanyTables) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for table in company.tables:
+        con.execute(
+            f'CREATE TABLE "{table.name}" ({", ".join(f"{c.name} {c.type}" for c in table.columns)})'
+        )
+        for row in table.rows:
+            con.execute(f'INSERT INTO "{table.name}" VALUES ({", ".join("?" * len(row))})', row)
+    return con
+
+
+def test_gold_sql_reproduces_every_answer(items: list[Item], companies: dict) -> None:
+    by_company: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        by_company[item.company].append(item)
+    for slug, company_items in by_company.items():
+        with _connect(companies[slug]) as con:
+            for item in company_items:
+                sql = item.gold_sql or ""
+                assert sql.startswith("SELECT ") and ";" not in sql, item.id
+                rows = con.execute(sql).fetchall()
+                assert len(rows) == 1 and len(rows[0]) == 1, item.id
+                value = float(rows[0][0])
+                assert isinstance(item.answer, float) and item.answer != 0, item.id
+                assert math.isclose(value, item.answer, rel_tol=1e-9), (item.id, value)
+
+
+def _logical(company: CompanyTables) -> Logical:
+    """The company's tables keyed by the generator's logical table and column keys."""
+    out: Logical = {}
+    for table in company.tables:
+        suffix = table.name.split("_", 1)[1]
+        kind = next(k for k in gen.TABLE_KINDS if suffix in {n.split("_", 1)[1] for n in k.names})
+        names = {name: col.key for col in kind.columns for name, _ in col.variants}
+        keys = [names[c.name] for c in table.columns]
+        out[kind.key] = [dict(zip(keys, row, strict=True)) for row in table.rows]
+    return out
+
+
+def _by_year(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {row["year"]: row for row in rows}
+
+
+def _sums(rows: list[dict[str, Any]], key: str) -> dict[int, float]:
+    totals: dict[int, float] = defaultdict(float)
+    for row in rows:
+        totals[row["year"]] += row[key]
+    return totals
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-6
+
+
+@pytest.mark.parametrize(
+    "slug", sorted(p.stem for p in (EMBEDDED_DIR / "companies").glob("*.json"))
+)
+def test_statements_are_internally_consistent(slug: str, companies: dict) -> None:
+    t = _logical(companies[slug])
+    income, balance, cash = _by_year(t["income"]), _by_year(t["balance"]), t["cashflow"]
+    assert set(income) == set(balance) == {row["year"] for row in cash}
+    for r in income.values():
+        assert _close(r["gross"], r["revenue"] - r["cost"])
+        assert _close(r["op"], r["gross"] - r["sga"] - r.get("rd", 0))
+        assert _close(r["pretax"], r["op"] - r["interest"] + r["other"])
+        assert _close(r["ni"], r["pretax"] - r["tax"])
+    for r in balance.values():
+        assert _close(r["tca"], r["cash"] + r["ar"] + r.get("inventory", 0) + r["other_ca"])
+        assert _close(r["ta"], r["tca"] + r["ppe"] + r["goodwill"] + r["other_nca"])
+        assert _close(r["tcl"], r["ap"] + r["accrued"] + r["current_debt"])
+        assert _close(r["tl"], r["tcl"] + r["ltd"] + r["other_ncl"])
+        assert _close(r["ta"], r["tl"] + r["equity"]) and _close(r["tle"], r["ta"])
+    for r in cash:
+        year = r["year"]
+        ni = income[year]["ni"]
+        assert _close(r["cfo"], ni + r["da"] + r["sbc"] + r["deferred"] + r["wc"])
+        assert _close(r["cfi"], -r["capex"] - r["acq"] + r["other_inv"])
+        assert _close(r["cff"], -r["rep"] - r["div"] + r["debt_net"] + r["other_fin"])
+        assert _close(r["net_change"], r["cfo"] + r["cfi"] + r["cff"])
+        if year - 1 in balance:
+            assert _close(balance[year]["cash"] - balance[year - 1]["cash"], r["net_change"])
+    flows = _by_year(cash)
+    for table, key, total in (
+        ("segments", "seg_sales", lambda y: income[y]["revenue"]),
+        ("geography", "geo_sales", lambda y: income[y]["revenue"]),
+        ("stock_comp", "sbc_expense", lambda y: flows[y]["sbc"]),
+        ("repurchases", "rep_cost", lambda y: flows[y]["rep"]),
+        ("dividends", "div_paid", lambda y: flows[y]["div"]),
+        ("quarterly", "q_sales", lambda y: income[y]["revenue"]),
+        ("quarterly", "q_gross", lambda y: income[y]["gross"]),
+        ("quarterly", "q_ni", lambda y: income[y]["ni"]),
+    ):
+        for year, value in _sums(t.get(table, []), key).items():
+            assert _close(value, total(year)), (table, key, year)
+    last = balance[max(balance)]
+    debt = last["current_debt"] + last["ltd"]
+    if "debt_maturities" in t:
+        assert _close(sum(r["due"] for r in t["debt_maturities"]), debt)
+        assert _close(t["debt_maturities"][0]["due"], last["current_debt"])
+    if "debt_instruments" in t:
+        assert _close(sum(r["principal"] for r in t["debt_instruments"]), debt)
