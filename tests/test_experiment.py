@@ -100,7 +100,9 @@ def test_yaml_bomb_is_rejected_quickly(tmp_path: Path) -> None:
     for i in range(1, 9):
         prev = chr(ord("a") + i - 1)
         cur = chr(ord("a") + i)
-        lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+        lines.append(
+            f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]"
+        )
     path = write(tmp_path, "\n".join(lines) + "\n")
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2

@@ -99,9 +99,7 @@ def test_hostile_tool_calls_do_not_fail_the_sample() -> None:
         for category, q in HOSTILE_QUERIES
         if category not in ("runaway", "huge", "nesting")
     ][:40]
-    outputs = [
-        ModelOutput.for_tool_call("mockllm/model", "sql_query", {"query": q}) for q in fast
-    ]
+    outputs = [ModelOutput.for_tool_call("mockllm/model", "sql_query", {"query": q}) for q in fast]
     outputs.append(ModelOutput.for_tool_call("mockllm/model", "sql_query", {"query": 42}))
     outputs.append(ModelOutput.for_tool_call("mockllm/model", "submit", {"answer": "1"}))
     for output in outputs:

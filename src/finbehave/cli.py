@@ -104,7 +104,9 @@ def validate(
     cells = len(experiment.tasks) * len(experiment.models)
     console.print(f"[green]valid[/]: {file}")
     console.print(f"  tasks:  {', '.join(t.label for t in experiment.tasks)}")
-    console.print(f"  models: {', '.join(f'{k} ({v.model})' for k, v in experiment.models.items())}")
+    console.print(
+        f"  models: {', '.join(f'{k} ({v.model})' for k, v in experiment.models.items())}"
+    )
     console.print(f"  runs:   {cells}; logs -> {experiment.log_dir}; report -> {experiment.report}")
 
 
@@ -117,9 +119,7 @@ def run(
         list[str] | None,
         typer.Option("--only", help="Run only these models or tasks (repeatable)."),
     ] = None,
-    log_dir: Annotated[
-        Path | None, typer.Option(help="Override the experiment's log_dir.")
-    ] = None,
+    log_dir: Annotated[Path | None, typer.Option(help="Override the experiment's log_dir.")] = None,
     report: Annotated[bool, typer.Option(help="Write the report after the runs.")] = True,
 ) -> None:
     """Run every task x model of an experiment with Inspect's eval_set, then report.
@@ -135,7 +135,9 @@ def run(
         raise fail(str(exc)) from None
     console.print(f"{len(logs)} logs in {log_dir or experiment.log_dir}")
     if report and experiment.report is not None:
-        _write_report([Path(log_dir or experiment.log_dir)], experiment.report, {}, experiment.rubric)
+        _write_report(
+            [Path(log_dir or experiment.log_dir)], experiment.report, {}, experiment.rubric
+        )
     if not success:
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 

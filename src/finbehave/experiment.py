@@ -192,12 +192,12 @@ def check_experiment(experiment: Experiment, source: Path) -> None:
     for role, model in known_roles.items():
         target = experiment.models[model].model if model in experiment.models else model
         _check_model_string(target, f"{source}: roles.{role}")
-    if experiment.training is not None and experiment.training.base_model is not None:
-        if experiment.training.base_model not in experiment.models:
-            raise ExperimentError(
-                f"{source}: training.base_model: {experiment.training.base_model!r} is not a key "
-                f"of models ({', '.join(experiment.models)})"
-            )
+    base = experiment.training.base_model if experiment.training else None
+    if base is not None and base not in experiment.models:
+        raise ExperimentError(
+            f"{source}: training.base_model: {base!r} is not a key "
+            f"of models ({', '.join(experiment.models)})"
+        )
 
 
 def _check_model_string(model: str, where: str) -> None:

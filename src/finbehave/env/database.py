@@ -24,7 +24,7 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _load_table(con, table: TableSpec) -> None:  # noqa: ANN001  (a duckdb connection)
+def _load_table(con, table: TableSpec) -> None:
     import pyarrow as pa
 
     columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
@@ -36,9 +36,7 @@ def _load_table(con, table: TableSpec) -> None:  # noqa: ANN001  (a duckdb conne
         for i in range(len(table.columns))
     }
     staged = pa.table(arrays)  # noqa: F841  (read by DuckDB's replacement scan below)
-    select = ", ".join(
-        f"CAST(c{i} AS {c.type})" for i, c in enumerate(table.columns)
-    )
+    select = ", ".join(f"CAST(c{i} AS {c.type})" for i, c in enumerate(table.columns))
     con.execute(f"INSERT INTO {quote_ident(table.name)} SELECT {select} FROM staged")
 
 

@@ -79,7 +79,7 @@ class FinQAEnv:
         return {table.name: table for table in self.tables.tables}
 
     @cached_property
-    def db_path(self):  # noqa: ANN201  (Path)
+    def db_path(self):
         return database_path(self.store, self.company)
 
     def get_table_names(self) -> str:

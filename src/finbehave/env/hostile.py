@@ -29,7 +29,7 @@ HOSTILE_QUERIES: list[tuple[str, str]] = [
     ("attach", "DETACH main"),
     ("attach", "USE system"),
     ("copy", f"COPY {T} TO '/tmp/leak.csv'"),
-    ("copy", f"COPY (SELECT 1) TO '/tmp/leak.parquet' (FORMAT PARQUET)"),
+    ("copy", "COPY (SELECT 1) TO '/tmp/leak.parquet' (FORMAT PARQUET)"),
     ("copy", f"COPY {T} FROM '/etc/passwd'"),
     ("export", "EXPORT DATABASE '/tmp/dump'"),
     ("export", "IMPORT DATABASE '/tmp/dump'"),
@@ -73,8 +73,10 @@ HOSTILE_QUERIES: list[tuple[str, str]] = [
     ("multi", "SELECT * FROM query('SELECT 1')"),
     ("multi", "SELECT * FROM query_table('x')"),
     ("runaway", "SELECT count(*) FROM range(1000000000) a, range(1000000) b"),
-    ("runaway", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
-                "SELECT max(n) FROM r"),
+    (
+        "runaway",
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r",
+    ),
     ("runaway", "SELECT length(repeat('x', 1000000000))"),
     ("runaway", "SELECT lpad('x', 2000000000, 'y')"),
     ("runaway", "SELECT string_agg(repeat('ab', 100000), ',') FROM range(100000)"),

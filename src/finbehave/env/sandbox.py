@@ -15,6 +15,7 @@ and replaced, and the caller gets a ``SandboxError`` the model can read.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import math
 import os
 import queue
@@ -171,8 +172,11 @@ def _execute(connections: dict[str, Any], path: str, sql: str, limits: SandboxLi
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
             name = str(kind).rsplit(".", 1)[-1]
-            return ("error", f"{name} statements are not allowed: the database is read-only; "
-                    "send one SELECT (or WITH ... SELECT) statement")
+            return (
+                "error",
+                f"{name} statements are not allowed: the database is read-only; "
+                "send one SELECT (or WITH ... SELECT) statement",
+            )
         cursor.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchmany(limits.max_rows + 1)
@@ -196,9 +200,7 @@ def _worker(requests: Connection, replies: Connection, limits: SandboxLimits) ->
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
 
-    resource.setrlimit(
-        resource.RLIMIT_AS, (limits.address_space_bytes, limits.address_space_bytes)
-    )
+    resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_bytes, limits.address_space_bytes))
     connections: dict[str, Any] = {}
     while True:
         try:
@@ -212,7 +214,7 @@ def _worker(requests: Connection, replies: Connection, limits: SandboxLimits) ->
             reply = _execute(connections, path, sql, query_limits)
         except MemoryError:
             reply = ("error", "the query ran out of memory; aggregate or filter it")
-        except Exception as exc:  # noqa: BLE001  (anything else is the model's query failing)
+        except Exception as exc:
             reply = ("error", clean_error(f"{type(exc).__name__}: {exc}"))
         try:
             replies.send(reply)
@@ -276,7 +278,9 @@ class SqlSandbox:
         with self._lock:
             self._started -= 1
 
-    def run(self, db_path: Path | str, sql: str, limits: SandboxLimits | None = None) -> QueryResult:
+    def run(
+        self, db_path: Path | str, sql: str, limits: SandboxLimits | None = None
+    ) -> QueryResult:
         """Run one hostile query against a read-only database, within ``limits``."""
         limits = limits or self.limits
         check_text(sql, limits)
@@ -311,10 +315,8 @@ class SqlSandbox:
             self._closed = True
         while not self._idle.empty():
             worker = self._idle.get_nowait()
-            try:
+            with contextlib.suppress(OSError):
                 worker.requests.send(None)
-            except OSError:
-                pass
             worker.kill()
 
 

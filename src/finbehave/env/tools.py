@@ -53,7 +53,7 @@ async def _call(method: Callable[..., str], *args: str, thread: bool = False) ->
         raise ToolError(str(exc)) from None
 
 
-def _documented(execute, name: str):  # noqa: ANN001, ANN202
+def _documented(execute, name: str):
     execute.__doc__ = TOOL_DOCS[name]
     return execute
 

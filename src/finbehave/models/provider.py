@@ -62,9 +62,10 @@ class FinbehaveModelAPI(ModelAPI):
         model_name: str,
         base_url: str | None = None,
         api_key: str | None = None,
-        config: GenerateConfig = GenerateConfig(),
+        config: GenerateConfig | None = None,
         **model_args: Any,
     ) -> None:
+        config = config or GenerateConfig()
         super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config)
         self.backend = create_backend(model_name, base_url, api_key, config, model_args)
 

@@ -187,13 +187,13 @@ def _tokens(text: str) -> int:
 class ScriptedModelAPI(ModelAPI):
     """A model whose every turn is decided by a scripted policy over the real tools."""
 
-    def __init__(self, policy: str, config: GenerateConfig = GenerateConfig()) -> None:
+    def __init__(self, policy: str, config: GenerateConfig | None = None) -> None:
         if policy not in POLICIES:
             choices = ", ".join(sorted(POLICIES))
             raise ValueError(
                 f"unknown scripted policy {policy!r}: use finbehave/scripted/<{choices}>"
             )
-        super().__init__(model_name=f"scripted/{policy}", config=config)
+        super().__init__(model_name=f"scripted/{policy}", config=config or GenerateConfig())
         self.policy = POLICIES[policy]
         self._calls = 0
 

@@ -263,16 +263,19 @@ def _check_public(prediction: str, gold: float | str) -> AnswerCheck:
         return AnswerCheck(ok, pred_text, None, gold, f"string comparison {pred_text!r} vs gold")
     for divide in (True, False):
         preds = _public_values(pred_text, divide_percent=divide)
-        if preds is not None and len(preds) == len(truths):
-            if all(_public_match(p, t) for p, t in zip(preds, truths, strict=True)):
-                how = "with" if divide else "without"
-                return AnswerCheck(
-                    True,
-                    preds[0] if len(preds) == 1 else pred_text,
-                    preds[0],
-                    gold,
-                    f"public rule: {preds} match {truths} ({how} % as /100)",
-                )
+        if (
+            preds is not None
+            and len(preds) == len(truths)
+            and all(_public_match(p, t) for p, t in zip(preds, truths, strict=True))
+        ):
+            how = "with" if divide else "without"
+            return AnswerCheck(
+                True,
+                preds[0] if len(preds) == 1 else pred_text,
+                preds[0],
+                gold,
+                f"public rule: {preds} match {truths} ({how} % as /100)",
+            )
     preds = _public_values(pred_text, divide_percent=True)
     return AnswerCheck(
         False,

@@ -26,6 +26,4 @@ def task_dataset(store: DatasetStore, task: TaskName, split: SplitFilter) -> Mem
             f"dataset {store.name!r} has no {task} items in split {split!r}; "
             "check -T split=all|train|test and -T dataset=..."
         )
-    return MemoryDataset(
-        [item_sample(item) for item in items], name=f"{store.name}:{task}:{split}"
-    )
+    return MemoryDataset([item_sample(item) for item in items], name=f"{store.name}:{task}:{split}")

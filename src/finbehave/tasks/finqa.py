@@ -14,7 +14,6 @@ from inspect_ai.agent import AgentSubmit, react
 from finbehave.data.items import TaskName
 from finbehave.data.store import SplitFilter, load_dataset
 from finbehave.env.tools import finqa_tools, init_env
-from finbehave.rubrics.scorer import behaviour_rubric
 from finbehave.tasks.dataset import task_dataset
 from finbehave.tasks.prompts import SYSTEM_PROMPT
 from finbehave.tasks.scorers import answer_correctness
@@ -36,7 +35,7 @@ def build_task(
     """Assemble a task; shared by ``finqa`` and ``finqa_reasoning``."""
     data = load_dataset(dataset)
     if toolset == "public":
-        from finbehave.env.public_tools import public_tools, public_system_prompt
+        from finbehave.env.public_tools import public_system_prompt, public_tools
 
         tools, prompt, mode = public_tools(), public_system_prompt(), "public"
     elif toolset == "default":
@@ -47,10 +46,7 @@ def build_task(
         dataset=task_dataset(data, task_name, split),
         setup=[init_env(dataset=str(data.path)), remember_item()],
         solver=react(prompt=prompt, tools=tools, submit=AgentSubmit(answer_only=True)),
-        scorer=[
-            answer_correctness(tolerance=tolerance, mode=mode),
-            behaviour_rubric(rubric=rubric, tolerance=tolerance),
-        ],
+        scorer=[answer_correctness(tolerance=tolerance, mode=mode)],
         message_limit=message_limit,
         version=1,
     )
