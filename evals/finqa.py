@@ -1,7 +1,7 @@
 """FinQA (single table) with SQL tools. Copy and edit this file to change the task.
 
-    inspect eval evals/finqa.py --model finbehave/scripted/careful --limit 5
-    inspect eval evals/finqa.py --model openai/gpt-4o-mini -T split=test
+inspect eval evals/finqa.py --model finbehave/scripted/careful --limit 5
+inspect eval evals/finqa.py --model openai/gpt-4o-mini -T split=test
 """
 
 from inspect_ai import Task, task

@@ -1,6 +1,6 @@
 """FinQA Reasoning (two or more tables) with SQL tools. Copy and edit this file to change the task.
 
-    inspect eval evals/finqa_reasoning.py --model finbehave/scripted/careful --limit 5
+inspect eval evals/finqa_reasoning.py --model finbehave/scripted/careful --limit 5
 """
 
 from inspect_ai import Task, task

@@ -38,7 +38,7 @@ _DENIED_FUNCTION = re.compile(
     re.IGNORECASE,
 )
 _PATHS = re.compile(r"(/[\w.\-]+){2,}")
-OPEN_DATABASES = 4  # per worker; each open DuckDB instance reserves its own memory
+OPEN_DATABASES = 6  # per worker; each open DuckDB instance reserves ~300 MB of address space
 
 
 class SandboxError(Exception):
