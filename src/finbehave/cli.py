@@ -142,6 +142,48 @@ def run(
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 
 
+@app.command()
+def rescore(
+    logs: Annotated[list[Path], typer.Argument(help="Inspect logs (.eval/.json) to re-score.")],
+    rubric: Annotated[
+        Path | None, typer.Option(help="Rubric YAML (default: the packaged rubric).")
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where new logs go (default: beside each input, '-rescored')."),
+    ] = None,
+    append: Annotated[
+        bool, typer.Option(help="Append a scorer instead of overwriting behaviour_rubric.")
+    ] = False,
+) -> None:
+    """Re-score existing logs with a new or edited rubric, without re-running the models.
+
+    Writes new logs (inputs are never modified) and prints every criterion verdict that changed.
+    """
+    from finbehave.rubrics.rescore import rescore_logs
+    from finbehave.rubrics.spec import RubricError, load_rubric
+
+    missing = [str(p) for p in logs if not p.is_file()]
+    if missing:
+        raise fail(f"no such log: {', '.join(missing)}; pass .eval or .json Inspect logs")
+    try:
+        load_rubric(rubric)
+        report = rescore_logs(logs, rubric, output_dir, "append" if append else "overwrite")
+    except (RubricError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    table = Table(title=f"{len(report.changes)} verdicts changed ({report.samples} samples)")
+    for column in ("log", "sample", "criterion", "old", "new"):
+        table.add_column(column)
+    for change in report.changes[:200]:
+        table.add_row(change.log, change.sample_id, change.criterion, change.old, change.new)
+    console.print(table)
+    if len(report.changes) > 200:
+        console.print(f"... and {len(report.changes) - 200} more")
+    console.print(f"rubric version {report.rubric_version}; wrote:")
+    for path in report.written:
+        console.print(f"  {path}")
+
+
 def _write_report(inputs, out_dir, compare, rubric) -> None:
     """Placeholder until the report command lands."""
     console.print(f"report: {out_dir}")

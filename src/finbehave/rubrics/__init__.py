@@ -1,1 +1,10 @@
-"""Behaviour rubrics: the one place a trace is judged (answers, checks, score_trace, scorer)."""
+"""Behaviour rubrics: the one place a trace is judged.
+
+``score_trace(messages, item, rubric)`` is used by the Inspect scorer ``behaviour_rubric``, by
+``finbehave rescore``, by the reports and by the GRPO reward.
+"""
+
+from finbehave.rubrics.score import RubricResult, score_trace
+from finbehave.rubrics.spec import SCORE_KEYS, Rubric, RubricError, load_rubric
+
+__all__ = ["SCORE_KEYS", "Rubric", "RubricError", "RubricResult", "load_rubric", "score_trace"]

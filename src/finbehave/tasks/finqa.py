@@ -14,6 +14,7 @@ from inspect_ai.agent import AgentSubmit, react
 from finbehave.data.items import TaskName
 from finbehave.data.store import SplitFilter, load_dataset
 from finbehave.env.tools import finqa_tools, init_env
+from finbehave.rubrics.scorer import behaviour_rubric
 from finbehave.tasks.dataset import task_dataset
 from finbehave.tasks.prompts import SYSTEM_PROMPT
 from finbehave.tasks.scorers import answer_correctness
@@ -45,8 +46,13 @@ def build_task(
     return Task(
         dataset=task_dataset(data, task_name, split),
         setup=[init_env(dataset=str(data.path)), remember_item()],
-        solver=react(prompt=prompt, tools=tools, submit=AgentSubmit(answer_only=True)),
-        scorer=[answer_correctness(tolerance=tolerance, mode=mode)],
+        solver=react(
+            prompt=prompt, tools=tools, submit=AgentSubmit(answer_only=True, keep_in_messages=True)
+        ),
+        scorer=[
+            answer_correctness(tolerance=tolerance, mode=mode),
+            behaviour_rubric(rubric=rubric, tolerance=tolerance),
+        ],
         message_limit=message_limit,
         version=1,
     )

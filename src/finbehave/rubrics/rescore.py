@@ -1,0 +1,106 @@
+"""Re-score existing Inspect logs with a new or edited rubric, without re-running models.
+
+Each input log is read with ``read_eval_log``, re-scored through Inspect's own ``score()`` with the
+``behaviour_rubric`` scorer (so metrics are recomputed the usual way) and written as a new log;
+inputs are never modified. The report lists every criterion verdict that changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from inspect_ai import score as inspect_score
+from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
+
+from finbehave.rubrics.scorer import behaviour_rubric
+
+SCORER = "behaviour_rubric"
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    """One criterion whose verdict changed for one sample."""
+
+    log: str
+    sample_id: str
+    criterion: str
+    old: str
+    new: str
+
+
+@dataclass
+class RescoreReport:
+    """What was written and what changed."""
+
+    written: list[Path] = field(default_factory=list)
+    changes: list[VerdictChange] = field(default_factory=list)
+    samples: int = 0
+    rubric_version: str = ""
+
+
+def _verdicts(log: EvalLog) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for sample in log.samples or []:
+        score = (sample.scores or {}).get(SCORER)
+        for criterion in (score.metadata or {}).get("criteria", []) if score else []:
+            found[(f"{sample.id}#{sample.epoch}", criterion["id"])] = criterion["verdict"]
+    return found
+
+
+def output_path(source: Path, output_dir: Path | None) -> Path:
+    """Where the rescored copy of ``source`` goes (never ``source`` itself)."""
+    folder = output_dir or source.parent
+    return folder / f"{source.stem}-rescored{source.suffix}"
+
+
+def rescore_log(
+    path: Path,
+    rubric: Path | None,
+    output_dir: Path | None = None,
+    action: Literal["overwrite", "append"] = "overwrite",
+    tolerance: float = 0.01,
+) -> tuple[Path, list[VerdictChange], int, str]:
+    """Re-score one log; returns (new log path, changed verdicts, samples, rubric version)."""
+    log = read_eval_log(str(path))
+    if not log.samples:
+        raise ValueError(
+            f"{path}: the log has no samples to re-score (was it written with samples?)"
+        )
+    before = _verdicts(log)
+    scorer = behaviour_rubric(rubric=str(rubric) if rubric else None, tolerance=tolerance)
+    rescored = inspect_score(log, [scorer], action=action, display="none")
+    after = _verdicts(rescored)
+    changes = [
+        VerdictChange(path.name, key[0], key[1], before.get(key, "absent"), verdict)
+        for key, verdict in after.items()
+        if before.get(key) != verdict
+    ]
+    target = output_path(path, output_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_eval_log(rescored, str(target))
+    version = ""
+    for sample in rescored.samples or []:
+        score = (sample.scores or {}).get(SCORER)
+        if score and score.metadata:
+            version = score.metadata.get("rubric_version", "")
+            break
+    return target, changes, len(rescored.samples or []), version
+
+
+def rescore_logs(
+    paths: list[Path],
+    rubric: Path | None,
+    output_dir: Path | None = None,
+    action: Literal["overwrite", "append"] = "overwrite",
+) -> RescoreReport:
+    """Re-score several logs (see ``rescore_log``)."""
+    report = RescoreReport()
+    for path in paths:
+        target, changes, samples, version = rescore_log(path, rubric, output_dir, action)
+        report.written.append(target)
+        report.changes.extend(changes)
+        report.samples += samples
+        report.rubric_version = version
+    return report

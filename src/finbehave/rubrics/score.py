@@ -1,0 +1,225 @@
+"""``score_trace``: the one place behaviour is judged.
+
+The Inspect scorer, ``finbehave rescore``, the reports and the GRPO reward all call it. It is
+pure and fast: no I/O, no model calls (judge verdicts are computed beforehand and passed in).
+
+Behaviour scores: each behaviour is the weight-averaged score of its applicable positive
+criteria, NaN when none applies. ``rubric_score`` (HealthBench style) is the points earned —
+positive criteria weight x score, minus |weight| x score for penalties — over the positive
+points available, clipped to [0, 1]. Judge criteria with verdict ``error`` count nowhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from inspect_ai.model import ChatMessage
+
+from finbehave.data.items import Item
+from finbehave.rubrics.checks import CHECKS, Context, Outcome
+from finbehave.rubrics.spec import BEHAVIOURS, Criterion, Rubric, item_criteria
+from finbehave.rubrics.trace import Trace, parse_trace
+
+Verdict = Literal["met", "unmet", "not_applicable", "error"]
+TAGS = (
+    "nonexistent_table",
+    "repeated_failing_call",
+    "wrong_column_no_recovery",
+    "no_schema_inspection",
+    "hallucinated_answer",
+    "arithmetic_or_unit_error",
+    "no_submission",
+    "hit_message_limit",
+    "sql_rejected",
+)
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """One criterion's verdict on one trace."""
+
+    id: str
+    behaviour: str
+    verdict: Verdict
+    score: float | None
+    weight: float
+    points: float
+    description: str
+    evidence: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "behaviour": self.behaviour,
+            "verdict": self.verdict,
+            "score": self.score,
+            "weight": self.weight,
+            "points": self.points,
+            "description": self.description,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass
+class RubricResult:
+    """Behaviour scores, failure tags and per-criterion verdicts for one trace."""
+
+    scores: dict[str, float]
+    tags: list[str]
+    criteria: list[CriterionResult]
+    rubric_version: str
+    submission: str | None = None
+    explanation: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {
+            "tags": self.tags,
+            "criteria": [c.to_dict() for c in self.criteria],
+            "rubric_version": self.rubric_version,
+        }
+
+
+def _applies(criterion: Criterion, trace: Trace, item: Item) -> bool:
+    condition = criterion.applies_when
+    if condition == "always":
+        return True
+    if condition == "tool_error":
+        return bool(trace.failures)
+    if condition == "submitted":
+        return trace.submission is not None
+    if condition == "queried":
+        return any(s.function == "sql_query" for s in trace.steps)
+    multi = len(item.required_tables) > 1
+    return multi if condition == "multi_table" else not multi
+
+
+class _Facts(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def describe(criterion: Criterion, item: Item) -> str:
+    """The criterion's description with the item's facts filled in."""
+    facts = _Facts(
+        required_tables=", ".join(f"`{t}`" for t in item.required_tables) or "the needed tables",
+        required_columns=", ".join(f"`{c}`" for c in item.required_columns),
+        answer=item.answer,
+        unit=item.unit,
+        kind=item.kind,
+        company=item.company,
+    )
+    return (criterion.description or criterion.criterion or criterion.id).format_map(facts)
+
+
+def _judged(criterion: Criterion, verdicts: Mapping[str, str] | None) -> Outcome | None:
+    verdict = (verdicts or {}).get(criterion.id)
+    if verdict == "met":
+        return Outcome(1.0)
+    if verdict == "unmet":
+        return Outcome(0.0)
+    return None
+
+
+def score_trace(
+    messages: list[ChatMessage],
+    item: Item,
+    rubric: Rubric,
+    *,
+    submission: str | None = None,
+    limit_hit: bool = False,
+    judge_verdicts: Mapping[str, str] | None = None,
+    tolerance: float = 0.01,
+) -> RubricResult:
+    """Judge one trace against ``rubric`` instantiated for ``item``.
+
+    Args:
+        messages: The conversation (Inspect messages), tool calls and results included.
+        item: The dataset item (gold answer, required tables and columns, extra criteria).
+        rubric: A loaded rubric (``load_rubric``).
+        submission: The submitted answer, if it is not a ``submit`` call in ``messages``.
+        limit_hit: The run stopped at its message limit.
+        judge_verdicts: Verdicts (``met``/``unmet``/``error``) of judge criteria by id.
+        tolerance: Relative tolerance for numbers (as the answer scorer).
+    """
+    trace = parse_trace(messages, submission=submission, limit_hit=limit_hit)
+    ctx = Context(trace, item, tolerance)
+    tags: set[str] = set()
+    if limit_hit:
+        tags.add("hit_message_limit")
+    if trace.submission is None:
+        tags.add("no_submission")
+    sums = {b: 0.0 for b in BEHAVIOURS}
+    weights = {b: 0.0 for b in BEHAVIOURS}
+    earned = available = 0.0
+    results: list[CriterionResult] = []
+    for criterion in item_criteria(rubric, item.rubric, item.id):
+        text = describe(criterion, item)
+        if not _applies(criterion, trace, item):
+            results.append(
+                CriterionResult(
+                    criterion.id,
+                    criterion.behaviour,
+                    "not_applicable",
+                    None,
+                    criterion.weight,
+                    0.0,
+                    text,
+                )
+            )
+            continue
+        if criterion.kind == "judge":
+            outcome = _judged(criterion, judge_verdicts)
+            if outcome is None:
+                results.append(
+                    CriterionResult(
+                        criterion.id,
+                        criterion.behaviour,
+                        "error",
+                        None,
+                        criterion.weight,
+                        0.0,
+                        text,
+                    )
+                )
+                continue
+        else:
+            outcome = CHECKS[criterion.check](ctx, **criterion.params)  # type: ignore[index]
+        tags.update(outcome.tags)
+        if outcome.score is None:
+            verdict: Verdict = "not_applicable"
+            points = 0.0
+        else:
+            verdict = "met" if outcome.score >= 0.5 else "unmet"
+            points = criterion.weight * outcome.score
+            if criterion.weight > 0:
+                sums[criterion.behaviour] += points
+                weights[criterion.behaviour] += criterion.weight
+                available += criterion.weight
+            earned += points
+        evidence = outcome.evidence.to_dict() if outcome.evidence else None
+        results.append(
+            CriterionResult(
+                criterion.id,
+                criterion.behaviour,
+                verdict,
+                outcome.score,
+                criterion.weight,
+                points,
+                text,
+                evidence,
+            )
+        )
+    scores = {b: (sums[b] / weights[b] if weights[b] else math.nan) for b in BEHAVIOURS}
+    scores["rubric_score"] = min(1.0, max(0.0, earned / available)) if available else math.nan
+    return RubricResult(
+        scores=scores,
+        tags=sorted(tags),
+        criteria=results,
+        rubric_version=rubric.version,
+        submission=trace.submission,
+        explanation=ctx.answer.explanation if trace.submission is not None else "no submission",
+    )

@@ -1,0 +1,151 @@
+"""Rubric definitions: the YAML schema, a safe loader with one-line errors, and a version hash.
+
+A rubric is a list of criteria. Each feeds one behaviour score, is either ``programmatic`` (a
+registered check with ``params``) or ``judge`` (a natural-language criterion for the grader
+model), carries a signed ``weight`` (negative = penalty, HealthBench style) and an
+``applies_when`` condition. Descriptions may use the item's facts: ``{required_tables}``,
+``{required_columns}``, ``{answer}``, ``{unit}``, ``{kind}``, ``{company}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from finbehave.yamlio import YamlError, load_yaml
+
+BEHAVIOURS = (
+    "tool_discovery",
+    "schema_inspection",
+    "self_correction",
+    "answer_correctness",
+    "grounding",
+    "efficiency",
+)
+SCORE_KEYS = (*BEHAVIOURS, "rubric_score")
+Behaviour = Literal[
+    "tool_discovery",
+    "schema_inspection",
+    "self_correction",
+    "answer_correctness",
+    "grounding",
+    "efficiency",
+]
+AppliesWhen = Literal["always", "tool_error", "submitted", "queried", "single_table", "multi_table"]
+DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
+
+
+class RubricError(ValueError):
+    """A rubric file is invalid; the message is one line and names the fix."""
+
+
+class Criterion(BaseModel):
+    """One rubric criterion."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    behaviour: Behaviour
+    kind: Literal["programmatic", "judge"] = "programmatic"
+    check: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    criterion: str | None = None
+    weight: float
+    applies_when: AppliesWhen = "always"
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Criterion:
+        if self.weight == 0:
+            raise ValueError(
+                "weight must not be 0 (use a positive weight, or negative for a penalty)"
+            )
+        if self.kind == "programmatic" and not self.check:
+            raise ValueError("programmatic criteria need `check:` (a registered check name)")
+        if self.kind == "judge" and not self.criterion:
+            raise ValueError("judge criteria need `criterion:` (the text the grader judges)")
+        return self
+
+
+class Rubric(BaseModel):
+    """A whole rubric; ``version`` is a hash of its canonical content."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str = ""
+    criteria: list[Criterion] = Field(min_length=1)
+    source: str = Field(default="", exclude=True)
+
+    @property
+    def version(self) -> str:
+        canonical = json.dumps(self.model_dump(exclude={"source"}), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    @property
+    def has_judge(self) -> bool:
+        return any(c.kind == "judge" for c in self.criteria)
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
+    error = exc.errors()[0]
+    loc = list(error["loc"])
+    where = ".".join(str(p) for p in loc)
+    if len(loc) >= 2 and loc[0] == "criteria" and isinstance(loc[1], int):
+        criteria = raw.get("criteria") or []
+        entry = criteria[loc[1]] if loc[1] < len(criteria) else {}
+        cid = entry.get("id", f"#{loc[1] + 1}") if isinstance(entry, dict) else f"#{loc[1] + 1}"
+        field = ".".join(str(p) for p in loc[2:]) or "entry"
+        where = f"criterion {cid!r} field {field}"
+    return f"{where}: {error['msg']}"
+
+
+def parse_rubric(raw: Any, source: str) -> Rubric:
+    """Validate a rubric mapping; ``source`` names the file in errors."""
+    from finbehave.rubrics.checks import CHECKS
+
+    if not isinstance(raw, dict):
+        raise RubricError(f"{source}: expected a mapping with name: and criteria:")
+    try:
+        rubric = Rubric.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        raise RubricError(f"{source}: {_describe(exc, raw)}") from None
+    seen: set[str] = set()
+    for criterion in rubric.criteria:
+        if criterion.id in seen:
+            raise RubricError(f"{source}: criterion {criterion.id!r} is defined twice; rename one")
+        seen.add(criterion.id)
+        if criterion.kind == "programmatic" and criterion.check not in CHECKS:
+            raise RubricError(
+                f"{source}: criterion {criterion.id!r} uses unknown check {criterion.check!r}; "
+                f"use one of {', '.join(sorted(CHECKS))}"
+            )
+    return rubric
+
+
+def load_rubric(path: Path | str | None = None) -> Rubric:
+    """Load a rubric YAML (``None``: the packaged default)."""
+    file = Path(path) if path is not None else DEFAULT_RUBRIC
+    try:
+        raw = load_yaml(file, "rubric")
+    except YamlError as exc:
+        raise RubricError(str(exc)) from None
+    return parse_rubric(raw, str(file))
+
+
+def item_criteria(rubric: Rubric, extra: list[dict[str, Any]], item_id: str) -> list[Criterion]:
+    """The rubric's criteria plus an item's own (validated with the same schema)."""
+    if not extra:
+        return list(rubric.criteria)
+    try:
+        merged = parse_rubric(
+            {"name": rubric.name, "criteria": [*(c.model_dump() for c in rubric.criteria), *extra]},
+            f"item {item_id} rubric",
+        )
+    except RubricError:
+        raise
+    return list(merged.criteria)
