@@ -124,9 +124,23 @@ def _tokens(text: str) -> list[NumberToken]:
     return tokens
 
 
+_FAST_NUM_RE = re.compile(
+    r"(\(\s*)?([-+\u2212])?\$?\s?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)([eE][-+]?\d+)?(\s*\))?"
+)
+
+
+_PLAIN_NUM_RE = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+
+
 def extract_numbers(text: str) -> list[float]:
     """Every number a text shows, as written (``12.5%`` gives 12.5, ``(12)`` gives -12)."""
-    return [token.value for token in _tokens(text.replace("\u2212", "-"))]
+    if "," not in text and "(" not in text and "\u2212" not in text:
+        return [float(x) for x in _PLAIN_NUM_RE.findall(text)]  # fast path: plain results
+    values = []
+    for paren, sign, digits, exponent, close in _FAST_NUM_RE.findall(text):
+        value = float(digits.replace(",", "") + exponent)
+        values.append(-value if sign in ("-", "\u2212") or (paren and close) else value)
+    return values
 
 
 def _pick(text: str) -> NumberToken | None:

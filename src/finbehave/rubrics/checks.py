@@ -8,19 +8,19 @@ failure tags the check observed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
 from finbehave.data.items import Item
-from finbehave.rubrics.answers import AnswerCheck, check_answer, extract_numbers, parse_answer
+from finbehave.rubrics.answers import AnswerCheck, check_answer, extract_numbers
 from finbehave.rubrics.trace import SUBMIT, ToolStep, Trace
 
 MAX_SEEN_NUMBERS = 400
 SCALE_SLIPS = (100.0, 0.01, 1000.0, 0.001, 1e6, 1e-6)
+_SCALES = np.asarray((1.0, *SCALE_SLIPS))
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,10 @@ class Context:
 
     @cached_property
     def submitted_value(self) -> float | None:
+        """The submitted number as compared with the gold (None for booleans or no number)."""
         if self.trace.submission is None or self.item.unit == "boolean":
             return None
-        parsed = parse_answer(self.trace.submission, self.item.unit).number
-        if parsed is None:
-            return None
-        return self.answer.compared if self.answer.compared is not None else parsed.value
+        return self.answer.compared
 
     @cached_property
     def seen(self) -> np.ndarray:
@@ -72,8 +70,23 @@ class Context:
         for step in self.trace.tool_steps:
             if step.ok and step.result:
                 numbers.extend(extract_numbers(step.result))
-        finite = [x for x in numbers[-MAX_SEEN_NUMBERS:] if math.isfinite(x)]
-        return np.unique(np.asarray(finite, dtype=float))
+        seen = np.asarray(numbers[-MAX_SEEN_NUMBERS:], dtype=float)
+        return seen[np.isfinite(seen)]
+
+    @cached_property
+    def grounded(self) -> Outcome:
+        """Grounding of the submitted number (shared by the grounding checks)."""
+        value = self.submitted_value
+        if value is None:
+            return Outcome(None)
+        evidence = Evidence(self.trace.submit_index, "")
+        if self.derivable(value):
+            return Outcome(1.0, replace(evidence, text=f"{value:g} follows from tool results"))
+        return Outcome(
+            0.0,
+            replace(evidence, text=f"{value:g} was never seen or derived"),
+            ("hallucinated_answer",),
+        )
 
     def derivable(self, value: float) -> bool:
         """``value`` is a seen number (possibly rescaled by a unit factor such as x1000),
@@ -81,8 +94,9 @@ class Context:
         seen = self.seen
         if seen.size == 0:
             return False
-        scaled = [value, *(value * factor for factor in SCALE_SLIPS)]
-        if any(np.any(np.abs(seen - t) <= max(self.tolerance * abs(t), 1e-9)) for t in scaled):
+        scaled = value * _SCALES
+        tolerances = np.maximum(self.tolerance * np.abs(scaled), 1e-9)
+        if np.any(np.abs(seen[None, :] - scaled[:, None]) <= tolerances[:, None]):
             return True
         tol = max(self.tolerance * abs(value), 1e-9)
         a, b = seen[:, None], seen[None, :]
@@ -275,20 +289,13 @@ def answer_grounded(ctx: Context) -> Outcome:
 
     Not applicable without a numeric submission.
     """
-    value = ctx.submitted_value
-    if value is None:
-        return Outcome(None)
-    if ctx.derivable(value):
-        return Outcome(1.0, _submit_evidence(ctx, f"{value:g} follows from tool results"))
-    return Outcome(
-        0.0, _submit_evidence(ctx, f"{value:g} was never seen or derived"), ("hallucinated_answer",)
-    )
+    return ctx.grounded
 
 
 @check("hallucinated_answer")
 def hallucinated_answer(ctx: Context) -> Outcome:
     """1 (a penalty when weighted negatively) if the submitted number was invented."""
-    grounded = answer_grounded(ctx)
+    grounded = ctx.grounded
     if grounded.score is None:
         return Outcome(None)
     return Outcome(1.0 - grounded.score, grounded.evidence, grounded.tags)

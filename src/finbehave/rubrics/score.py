@@ -39,7 +39,7 @@ TAGS = (
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """One criterion's verdict on one trace."""
+    """One criterion's verdict on one trace (the description is rendered on first use)."""
 
     id: str
     behaviour: str
@@ -47,8 +47,13 @@ class CriterionResult:
     score: float | None
     weight: float
     points: float
-    description: str
+    template: str
+    facts: Mapping[str, Any] = field(repr=False, compare=False)
     evidence: dict[str, Any] | None = None
+
+    @property
+    def description(self) -> str:
+        return self.template.format_map(self.facts) if "{" in self.template else self.template
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,22 +102,37 @@ def _applies(criterion: Criterion, trace: Trace, item: Item) -> bool:
     return multi if condition == "multi_table" else not multi
 
 
-class _Facts(dict):
+class ItemFacts(dict):
+    """The item's facts that criterion descriptions may name, computed when first asked for."""
+
+    def __init__(self, item: Item) -> None:
+        super().__init__()
+        self.item = item
+
     def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        item = self.item
+        values = {
+            "required_tables": lambda: (
+                ", ".join(f"`{t}`" for t in item.required_tables) or "the needed tables"
+            ),
+            "required_columns": lambda: ", ".join(f"`{c}`" for c in item.required_columns),
+            "answer": lambda: item.answer,
+            "unit": lambda: item.unit,
+            "kind": lambda: item.kind,
+            "company": lambda: item.company,
+        }
+        return str(values[key]()) if key in values else "{" + key + "}"
+
+
+def template(criterion: Criterion) -> str:
+    """The criterion's description template."""
+    return criterion.description or criterion.criterion or criterion.id
 
 
 def describe(criterion: Criterion, item: Item) -> str:
     """The criterion's description with the item's facts filled in."""
-    facts = _Facts(
-        required_tables=", ".join(f"`{t}`" for t in item.required_tables) or "the needed tables",
-        required_columns=", ".join(f"`{c}`" for c in item.required_columns),
-        answer=item.answer,
-        unit=item.unit,
-        kind=item.kind,
-        company=item.company,
-    )
-    return (criterion.description or criterion.criterion or criterion.id).format_map(facts)
+    text = template(criterion)
+    return text.format_map(ItemFacts(item)) if "{" in text else text
 
 
 def _judged(criterion: Criterion, verdicts: Mapping[str, str] | None) -> Outcome | None:
@@ -156,8 +176,9 @@ def score_trace(
     weights = {b: 0.0 for b in BEHAVIOURS}
     earned = available = 0.0
     results: list[CriterionResult] = []
+    facts = ItemFacts(item)
     for criterion in item_criteria(rubric, item.rubric, item.id):
-        text = describe(criterion, item)
+        text = template(criterion)
         if not _applies(criterion, trace, item):
             results.append(
                 CriterionResult(
@@ -168,6 +189,7 @@ def score_trace(
                     criterion.weight,
                     0.0,
                     text,
+                    facts,
                 )
             )
             continue
@@ -183,6 +205,7 @@ def score_trace(
                         criterion.weight,
                         0.0,
                         text,
+                        facts,
                     )
                 )
                 continue
@@ -210,6 +233,7 @@ def score_trace(
                 criterion.weight,
                 points,
                 text,
+                facts,
                 evidence,
             )
         )

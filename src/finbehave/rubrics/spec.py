@@ -14,7 +14,14 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from finbehave.yamlio import YamlError, load_yaml
 
@@ -80,11 +87,15 @@ class Rubric(BaseModel):
     description: str = ""
     criteria: list[Criterion] = Field(min_length=1)
     source: str = Field(default="", exclude=True)
+    _version: str = PrivateAttr(default="")
 
     @property
     def version(self) -> str:
-        canonical = json.dumps(self.model_dump(exclude={"source"}), sort_keys=True)
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        """Short sha256 of the canonical content (computed once)."""
+        if not self._version:
+            canonical = json.dumps(self.model_dump(exclude={"source"}), sort_keys=True)
+            self._version = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        return self._version
 
     @property
     def has_judge(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
@@ -40,7 +41,7 @@ class ToolStep:
     def ok(self) -> bool:
         return self.error is None
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str]:
         """Identity of the call (function and arguments) for repeat detection."""
         return self.function, repr(sorted(self.arguments.items()))
