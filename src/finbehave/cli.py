@@ -103,11 +103,13 @@ def validate(
     experiment = _load_experiment(file)
     cells = len(experiment.tasks) * len(experiment.models)
     console.print(f"[green]valid[/]: {file}")
-    console.print(f"  tasks:  {', '.join(t.label for t in experiment.tasks)}")
-    console.print(
-        f"  models: {', '.join(f'{k} ({v.model})' for k, v in experiment.models.items())}"
-    )
-    console.print(f"  runs:   {cells}; logs -> {experiment.log_dir}; report -> {experiment.report}")
+    lines = [
+        f"  tasks:  {', '.join(t.label for t in experiment.tasks)}",
+        f"  models: {', '.join(f'{k} ({v.model})' for k, v in experiment.models.items())}",
+        f"  runs:   {cells}; logs -> {experiment.log_dir}",
+    ]
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
 
 
 @app.command()
@@ -120,9 +122,8 @@ def run(
         typer.Option("--only", help="Run only these models or tasks (repeatable)."),
     ] = None,
     log_dir: Annotated[Path | None, typer.Option(help="Override the experiment's log_dir.")] = None,
-    report: Annotated[bool, typer.Option(help="Write the report after the runs.")] = True,
 ) -> None:
-    """Run every task x model of an experiment with Inspect's eval_set, then report.
+    """Run every task x model of an experiment with Inspect's eval_set.
 
     Resumable: after a crash or Ctrl-C, run the same command again; finished samples are kept.
     """
@@ -134,10 +135,6 @@ def run(
     except ExperimentError as exc:
         raise fail(str(exc)) from None
     console.print(f"{len(logs)} logs in {log_dir or experiment.log_dir}")
-    if report and experiment.report is not None:
-        _write_report(
-            [Path(log_dir or experiment.log_dir)], experiment.report, {}, experiment.rubric
-        )
     if not success:
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 
@@ -182,11 +179,6 @@ def rescore(
     console.print(f"rubric version {report.rubric_version}; wrote:")
     for path in report.written:
         console.print(f"  {path}")
-
-
-def _write_report(inputs, out_dir, compare, rubric) -> None:
-    """Placeholder until the report command lands."""
-    console.print(f"report: {out_dir}")
 
 
 def main() -> None:

@@ -100,7 +100,7 @@ def _finished_samples(log_dir: Path) -> Counter[tuple[str, str, str]]:
     return seen
 
 
-def kill_resume_drill(work: Path, seeds: int = 10, limit: int = 12) -> KillReport:
+def kill_resume_drill(work: Path, seeds: int = 10, limit: int = 20) -> KillReport:
     """Run ``finbehave run`` and SIGKILL it at a random moment, then rerun to completion.
 
     Every seed gets a fresh experiment directory; the final logs must hold every sample of
@@ -112,7 +112,7 @@ def kill_resume_drill(work: Path, seeds: int = 10, limit: int = 12) -> KillRepor
         folder = work / f"seed{seed}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "tasks.yaml").write_text(DRILL_EXPERIMENT.format(limit=limit))
-        command = [sys.executable, "-m", "finbehave.cli", "run", "tasks.yaml", "--no-report"]
+        command = [sys.executable, "-m", "finbehave.cli", "run", "tasks.yaml"]
         env = {**os.environ, "INSPECT_DISPLAY": "none"}
         process = subprocess.Popen(
             command,
@@ -122,7 +122,7 @@ def kill_resume_drill(work: Path, seeds: int = 10, limit: int = 12) -> KillRepor
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        time.sleep(random.Random(seed).uniform(2.0, 9.0))
+        time.sleep(random.Random(seed).uniform(1.5, 6.0))
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             kills += 1
