@@ -88,18 +88,17 @@ class RubricResult:
         }
 
 
-def _applies(criterion: Criterion, trace: Trace, item: Item) -> bool:
-    condition = criterion.applies_when
-    if condition == "always":
-        return True
-    if condition == "tool_error":
-        return bool(trace.failures)
-    if condition == "submitted":
-        return trace.submission is not None
-    if condition == "queried":
-        return any(s.function == "sql_query" for s in trace.steps)
+def conditions(trace: Trace, item: Item) -> dict[str, bool]:
+    """Which ``applies_when`` conditions hold for this trace and item."""
     multi = len(item.required_tables) > 1
-    return multi if condition == "multi_table" else not multi
+    return {
+        "always": True,
+        "tool_error": bool(trace.failures),
+        "submitted": trace.submission is not None,
+        "queried": any(s.function == "sql_query" for s in trace.steps),
+        "single_table": not multi,
+        "multi_table": multi,
+    }
 
 
 class ItemFacts(dict):
@@ -172,69 +171,47 @@ def score_trace(
         tags.add("hit_message_limit")
     if trace.submission is None:
         tags.add("no_submission")
-    sums = {b: 0.0 for b in BEHAVIOURS}
-    weights = {b: 0.0 for b in BEHAVIOURS}
+    sums = dict.fromkeys(BEHAVIOURS, 0.0)
+    weights = dict.fromkeys(BEHAVIOURS, 0.0)
     earned = available = 0.0
     results: list[CriterionResult] = []
     facts = ItemFacts(item)
+    holds = conditions(trace, item)
     for criterion in item_criteria(rubric, item.rubric, item.id):
-        text = template(criterion)
-        if not _applies(criterion, trace, item):
-            results.append(
-                CriterionResult(
-                    criterion.id,
-                    criterion.behaviour,
-                    "not_applicable",
-                    None,
-                    criterion.weight,
-                    0.0,
-                    text,
-                    facts,
-                )
-            )
-            continue
-        if criterion.kind == "judge":
-            outcome = _judged(criterion, judge_verdicts)
-            if outcome is None:
-                results.append(
-                    CriterionResult(
-                        criterion.id,
-                        criterion.behaviour,
-                        "error",
-                        None,
-                        criterion.weight,
-                        0.0,
-                        text,
-                        facts,
-                    )
-                )
-                continue
-        else:
-            outcome = CHECKS[criterion.check](ctx, **criterion.params)  # type: ignore[index]
-        tags.update(outcome.tags)
-        if outcome.score is None:
-            verdict: Verdict = "not_applicable"
-            points = 0.0
-        else:
-            verdict = "met" if outcome.score >= 0.5 else "unmet"
-            points = criterion.weight * outcome.score
+        verdict: Verdict = "not_applicable"
+        outcome: Outcome | None = Outcome(None)
+        if holds[criterion.applies_when]:
+            if criterion.kind == "judge":
+                outcome = _judged(criterion, judge_verdicts)
+            else:
+                outcome = CHECKS[criterion.check](ctx, **criterion.params)  # type: ignore[index]
+        score = outcome.score if outcome is not None else None
+        points = 0.0
+        if outcome is None:
+            verdict = "error"
+        elif score is not None:
+            tags.update(outcome.tags)
+            verdict = "met" if score >= 0.5 else "unmet"
+            points = criterion.weight * score
             if criterion.weight > 0:
                 sums[criterion.behaviour] += points
                 weights[criterion.behaviour] += criterion.weight
                 available += criterion.weight
             earned += points
-        evidence = outcome.evidence.to_dict() if outcome.evidence else None
+        else:
+            tags.update(outcome.tags)
+        evidence = outcome.evidence if outcome is not None else None
         results.append(
             CriterionResult(
                 criterion.id,
                 criterion.behaviour,
                 verdict,
-                outcome.score,
+                score,
                 criterion.weight,
                 points,
-                text,
+                template(criterion),
                 facts,
-                evidence,
+                evidence.to_dict() if evidence else None,
             )
         )
     scores = {b: (sums[b] / weights[b] if weights[b] else math.nan) for b in BEHAVIOURS}
