@@ -23,7 +23,7 @@ SCALE_SLIPS = (100.0, 0.01, 1000.0, 0.001, 1e6, 1e-6)
 _SCALES = np.asarray((1.0, *SCALE_SLIPS))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Evidence:
     """Where a verdict comes from: a message index and the text relied on."""
 
@@ -34,7 +34,7 @@ class Evidence:
         return {"message_index": self.message_index, "text": self.text[:300]}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """A check's result."""
 

@@ -37,7 +37,7 @@ TAGS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CriterionResult:
     """One criterion's verdict on one trace (the description is rendered on first use)."""
 

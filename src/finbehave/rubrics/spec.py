@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from finbehave.yamlio import YamlError, load_yaml
 
@@ -87,15 +81,12 @@ class Rubric(BaseModel):
     description: str = ""
     criteria: list[Criterion] = Field(min_length=1)
     source: str = Field(default="", exclude=True)
-    _version: str = PrivateAttr(default="")
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Short sha256 of the canonical content (computed once)."""
-        if not self._version:
-            canonical = json.dumps(self.model_dump(exclude={"source"}), sort_keys=True)
-            self._version = hashlib.sha256(canonical.encode()).hexdigest()[:12]
-        return self._version
+        canonical = json.dumps(self.model_dump(exclude={"source"}), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
     @property
     def has_judge(self) -> bool:
