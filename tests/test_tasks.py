@@ -44,6 +44,7 @@ def test_careful_is_near_perfect_and_guesser_near_zero(task_fn, tmp_path: Path) 
         "get_table_names",
         *["get_table_info"] * len(item.required_tables),
         "sql_query",
+        "submit",
     ]
     assert sample.output.completion
     guess_calls = [
