@@ -39,7 +39,7 @@ def test_careful_is_near_perfect_and_guesser_near_zero(task_fn, tmp_path: Path) 
         c.function for m in sample.messages if m.role == "assistant" for c in m.tool_calls or []
     ]
     item = Item.model_validate(sample.metadata)
-    # react(answer_only=True) records the submitted answer as the output, not as a message.
+    # The submit call stays in the trace (keep_in_messages=True) so rubrics can cite it.
     assert calls == [
         "get_table_names",
         *["get_table_info"] * len(item.required_tables),
