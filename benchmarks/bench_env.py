@@ -12,8 +12,7 @@ import argparse
 import statistics
 import time
 
-from bench_harness import GOAL as HARNESS_GOAL
-from bench_harness import bench_harness_overhead
+from bench_harness import report_harness_overhead
 
 from finbehave.data.store import load_dataset
 from finbehave.env.environment import FinQAEnv
@@ -78,12 +77,7 @@ def main() -> None:
             f"p99 {sql['p99_ms']:.2f} ms -> p50/goal {sql['p50_ms'] / P50_GOAL_MS:.2f} "
             f"(goal p50 <= {P50_GOAL_MS} ms) {verdict}"
         )
-    r = bench_harness_overhead(args.samples, args.rounds)
-    print(
-        f"harness overhead ({args.samples} samples, median of {args.rounds}): finqa "
-        f"{r['finqa_s']:.2f}s vs bare react {r['bare_s']:.2f}s -> ratio {r['ratio']:.3f} "
-        f"(goal <= {HARNESS_GOAL}) {'OK' if r['ratio'] <= HARNESS_GOAL else 'MISSED'}"
-    )
+    report_harness_overhead(args.samples, args.rounds)
 
 
 if __name__ == "__main__":

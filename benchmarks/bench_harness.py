@@ -112,17 +112,22 @@ def bench_harness_overhead(samples: int = 60, rounds: int = 3) -> dict[str, floa
     return result
 
 
+def report_harness_overhead(samples: int, rounds: int) -> None:
+    """Run the comparison and print its ratio against the goal."""
+    r = bench_harness_overhead(samples, rounds)
+    print(
+        f"harness overhead ({samples} samples, median of {rounds}): "
+        f"finqa {r['finqa_s']:.2f}s vs bare react {r['bare_s']:.2f}s -> "
+        f"ratio {r['ratio']:.3f} (goal <= {GOAL}) {'OK' if r['ratio'] <= GOAL else 'MISSED'}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    r = bench_harness_overhead(args.samples, args.rounds)
-    print(
-        f"harness overhead ({args.samples} samples, median of {args.rounds}): "
-        f"finqa {r['finqa_s']:.2f}s vs bare react {r['bare_s']:.2f}s -> "
-        f"ratio {r['ratio']:.3f} (goal <= {GOAL}) {'OK' if r['ratio'] <= GOAL else 'MISSED'}"
-    )
+    report_harness_overhead(args.samples, args.rounds)
 
 
 if __name__ == "__main__":

@@ -13,21 +13,12 @@ import hashlib
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from finbehave.yamlio import YamlError, load_yaml
 
-BEHAVIOURS = (
-    "tool_discovery",
-    "schema_inspection",
-    "self_correction",
-    "answer_correctness",
-    "grounding",
-    "efficiency",
-)
-SCORE_KEYS = (*BEHAVIOURS, "rubric_score")
 Behaviour = Literal[
     "tool_discovery",
     "schema_inspection",
@@ -36,6 +27,8 @@ Behaviour = Literal[
     "grounding",
     "efficiency",
 ]
+BEHAVIOURS: tuple[str, ...] = get_args(Behaviour)
+SCORE_KEYS = (*BEHAVIOURS, "rubric_score")
 AppliesWhen = Literal["always", "tool_error", "submitted", "queried", "single_table", "multi_table"]
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
 
