@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from finbehave.data.store import DatasetError, load_dataset
@@ -42,7 +43,7 @@ EXIT_BAD_INPUT = 2
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print a one-line error and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -51,7 +52,7 @@ def _counts_table(title: str, counts: Counter, total: int) -> Table:
     table.add_column(title.split(" ")[-1])
     table.add_column("items", justify="right")
     for key, count in sorted(counts.items()):
-        table.add_row(str(key), str(count))
+        table.add_row(escape(str(key)), str(count))
     table.add_row("[bold]total[/]", f"[bold]{total}[/]")
     return table
 
@@ -69,7 +70,7 @@ def data_info(
     except DatasetError as exc:
         raise fail(str(exc)) from None
     console.print(
-        f"[bold]{store.name}[/] ({store.path}): {len(items)} items, "
+        f"[bold]{escape(store.name)}[/] ({escape(str(store.path))}): {len(items)} items, "
         f"{len(store.companies())} companies" + (", eval-only" if store.eval_only else "")
     )
     by_task_split = Counter(f"{i.task}/{i.split}" for i in items)
@@ -172,7 +173,11 @@ def rescore(
     for column in ("log", "sample", "criterion", "old", "new"):
         table.add_column(column)
     for change in report.changes[:200]:
-        table.add_row(change.log, change.sample_id, change.criterion, change.old, change.new)
+        table.add_row(
+            *(escape(c) for c in (change.log, change.sample_id, change.criterion)),
+            change.old,
+            change.new,
+        )
     console.print(table)
     if len(report.changes) > 200:
         console.print(f"... and {len(report.changes) - 200} more")
