@@ -19,7 +19,9 @@ raises: malformed JSON becomes a ``parse_errors`` entry and, in :func:`to_inspec
 Fallback: a tokenizer whose chat template does not reference ``tools`` (e.g. SmolLM2) gets the
 Qwen2.5 template — TRL's ``qwen2_5_chat_template`` when TRL is installed (so training with TRL
 parses the same format), else :data:`FALLBACK_CHAT_TEMPLATE`, our own template that lists the
-tools as JSON in the system prompt and uses the same ``<tool_call>`` blocks.
+tools as JSON in the system prompt and uses the same ``<tool_call>`` blocks (identical output,
+except that it adds no "You are Qwen" system prompt when the conversation has none). Training and
+inference both call :func:`ensure_tool_template`, so they always pick the same template.
 """
 
 from __future__ import annotations
@@ -137,7 +139,14 @@ def message_dicts(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     for message in messages:
         if isinstance(message, ChatMessageTool):
             content = f"Error: {message.error.message}" if message.error else message.text
-            out.append({"role": "tool", "content": content, "name": message.function or ""})
+            out.append(
+                {
+                    "role": "tool",
+                    "content": content,
+                    "name": message.function or "",
+                    "tool_call_id": message.tool_call_id or "",
+                }
+            )
         elif isinstance(message, ChatMessageAssistant):
             entry: dict[str, Any] = {"role": "assistant", "content": message.text}
             if message.tool_calls:

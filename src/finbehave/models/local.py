@@ -16,6 +16,9 @@ from inspect_ai.model import (
     ChatCompletionChoice,
     ChatMessage,
     ChatMessageAssistant,
+    Content,
+    ContentReasoning,
+    ContentText,
     GenerateConfig,
     ModelAPI,
     ModelOutput,
@@ -120,11 +123,14 @@ class LocalModelAPI(ModelAPI):
             if calls
             else ("max_tokens" if len(new_ids) >= max_new and not hit_eos else "stop")
         )
+        content: str | list[Content] = parsed.content
+        if parsed.reasoning:
+            content = [
+                ContentReasoning(reasoning=parsed.reasoning),
+                ContentText(text=parsed.content),
+            ]
         message = ChatMessageAssistant(
-            content=parsed.content,
-            tool_calls=calls or None,
-            model=self.model_name,
-            source="generate",
+            content=content, tool_calls=calls or None, model=self.model_name, source="generate"
         )
         return ModelOutput(
             model=self.model_name,

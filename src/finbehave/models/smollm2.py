@@ -52,10 +52,11 @@ def default_model_dir() -> Path:
     config = AutoConfig.from_pretrained(source.parent, gguf_file=source.name)
     config.quantization_config = None
     model = AutoModelForCausalLM.from_config(config)
-    model.load_state_dict(quantized.state_dict(), strict=False)
+    model.load_state_dict(quantized.state_dict())
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
     try:
+        staging.chmod(0o755)
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         staging.rename(target)
