@@ -83,6 +83,74 @@ def data_info(
         console.print(_counts_table(title, counts, len(items)))
 
 
+@data_app.command("import")
+def data_import(
+    source: Annotated[
+        Path, typer.Argument(help="FinQA JSON (train/dev/test) or a Snorkel folder.")
+    ],
+    name: Annotated[str, typer.Option("--name", help="Name to select it with -T dataset=NAME.")],
+    format: Annotated[
+        str | None, typer.Option("--format", help="finqa or snorkel (default: detected).")
+    ] = None,
+    eval_only: Annotated[
+        bool, typer.Option("--eval-only", help="Mark the dataset as evaluation-only.")
+    ] = False,
+) -> None:
+    """Import a public dataset into the user data directory (atomic: a failure keeps the old one)."""
+    from rich.progress import Progress
+
+    from finbehave.data.importers import DataImportError, import_dataset
+
+    if format not in (None, "finqa", "snorkel"):
+        raise fail(f"--format must be finqa or snorkel, not {format!r}")
+    try:
+        with Progress(console=err_console, transient=True) as bar:
+            job = bar.add_task(f"importing {source.name}", total=None)
+            summary = import_dataset(
+                source,
+                name,
+                format,
+                eval_only,  # type: ignore[arg-type]
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+            )
+    except (DataImportError, DatasetError) as exc:
+        raise fail(str(exc)) from None
+    for line in summary.lines():
+        console.print(line, markup=False, highlight=False)
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List imported datasets (the embedded one is always available as 'embedded')."""
+    from finbehave.data.manage import list_datasets
+
+    table = Table(title="datasets")
+    for column in ("name", "items", "companies", "eval only", "source"):
+        table.add_column(column)
+    table.add_row("embedded", "", "", "no", "shipped with finbehave")
+    for info in list_datasets():
+        table.add_row(
+            escape(info.name),
+            str(info.items),
+            str(info.companies),
+            "yes" if info.eval_only else "no",
+            escape(str(info.source)),
+        )
+    console.print(table)
+
+
+@data_app.command("remove")
+def data_remove(name: Annotated[str, typer.Argument(help="An imported dataset's name.")]) -> None:
+    """Delete an imported dataset."""
+    from finbehave.data.manage import remove_dataset
+
+    try:
+        path = remove_dataset(name)
+    except (DatasetError, ValueError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    console.print(f"removed {escape(str(path))}")
+
+
 def _load_experiment(path: Path):
     from finbehave.experiment import ExperimentError, check_experiment, load_experiment
 

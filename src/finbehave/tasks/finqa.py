@@ -16,7 +16,7 @@ from finbehave.data.store import SplitFilter, load_dataset
 from finbehave.env.tools import finqa_tools, init_env
 from finbehave.rubrics.scorer import behaviour_rubric
 from finbehave.tasks.dataset import task_dataset
-from finbehave.tasks.prompts import SYSTEM_PROMPT
+from finbehave.tasks.prompts import PUBLIC_PROMPT, SYSTEM_PROMPT
 from finbehave.tasks.scorers import answer_correctness
 from finbehave.tasks.state import remember_item
 
@@ -36,9 +36,10 @@ def build_task(
     """Assemble a task; shared by ``finqa`` and ``finqa_reasoning``."""
     data = load_dataset(dataset)
     if toolset == "public":
-        from finbehave.env.public_tools import public_system_prompt, public_tools
+        from finbehave.env.public_tools import public_tools
 
-        tools, prompt, mode = public_tools(), public_system_prompt(), "public"
+        text = any(item.evidence == "text" for item in data.items(task=task_name))
+        tools, prompt, mode = public_tools(with_filing_text=text), PUBLIC_PROMPT, "public"
     elif toolset == "default":
         tools, prompt, mode = finqa_tools(with_calculator=calculator), SYSTEM_PROMPT, "finbehave"
     else:

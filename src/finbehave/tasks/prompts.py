@@ -18,3 +18,12 @@ decimals unless the question says otherwise.
 
 When you have the answer, call submit(answer) with just the final value, e.g. submit("12.5").
 """
+
+
+PUBLIC_PROMPT = """\
+You are a financial analyst answering a question about a company's 10-K filing. Use the tools:
+get_descriptions(company_name) lists the company's tables, get_table_info(company_name,
+table_name) describes one, and sql_query(company_name, table_name, query) runs a SQL query that
+must filter (WHERE, IN, LIKE, ...) and must not use SELECT *. Answer with submit(answer), giving
+the final value in \\boxed{}, e.g. submit("\\boxed{6.28\\%}").
+"""

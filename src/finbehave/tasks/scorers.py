@@ -22,7 +22,12 @@ def answer_correctness(tolerance: float = 0.01, mode: str = "finbehave"):
     async def score(state: TaskState, target: Target) -> Score:
         item = Item.model_validate(state.metadata)
         submitted = state.output.completion if state.output else ""
-        check = check_answer(submitted, item.answer, item.unit, tolerance=tolerance, mode=mode)
+        gold = item.answer
+        if mode == "public":
+            from finbehave.env.public_tools import public_gold
+
+            gold = public_gold(item)
+        check = check_answer(submitted, gold, item.unit, tolerance=tolerance, mode=mode)
         return Score(
             value=1 if check.correct else 0,
             answer=submitted,
