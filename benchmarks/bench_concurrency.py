@@ -17,11 +17,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 os.environ.setdefault("INSPECT_DISPLAY", "none")
 
-from fake_openai_server import FakeOpenAIServer  # noqa: E402
-from inspect_ai import eval  # noqa: E402
-from test_providers import fake_agent  # noqa: E402
+from fake_openai_server import FakeOpenAIServer
+from inspect_ai import eval
+from test_providers import fake_agent
 
-from finbehave.tasks.finqa import finqa  # noqa: E402
+from finbehave.tasks.finqa import finqa
 
 GOAL = 1.3
 TURNS = 4
@@ -39,9 +39,15 @@ def main() -> None:
     task = finqa(split="all")
     epochs = -(-args.samples // len(task.dataset))
     start = time.perf_counter()
-    (log,) = eval(task, model="openai-api/fakehost/bench", epochs=epochs, limit=None,
-                  max_connections=args.connections, max_samples=args.connections,
-                  log_dir=os.environ.get("TMPDIR", "/tmp") + "/bench_concurrency")
+    (log,) = eval(
+        task,
+        model="openai-api/fakehost/bench",
+        epochs=epochs,
+        limit=None,
+        max_connections=args.connections,
+        max_samples=args.connections,
+        log_dir=os.environ.get("TMPDIR", "/tmp") + "/bench_concurrency",
+    )
     elapsed = time.perf_counter() - start
     server.stop()
     samples = len(log.samples or [])
