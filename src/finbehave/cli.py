@@ -254,6 +254,92 @@ def rescore(
         console.print(f"  {path}")
 
 
+def _compare_sources(pairs: list[str]) -> list:
+    from finbehave.reports.logs import Source
+
+    sources = []
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name or not path:
+            raise fail(
+                f"--compare {pair!r}: write NAME=LOG_OR_DIR, e.g. --compare tuned=logs/tuned"
+            )
+        sources.append(Source(Path(path), name))
+    return sources
+
+
+@app.command()
+def report(
+    logs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Inspect logs (.eval/.json) or folders of them (searched recursively)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for index.html, diagnosis.json, parquet.")
+    ] = Path("reports/latest"),
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=LOG_OR_DIR: a named run to compare (repeatable; the first is the reference)."
+        ),
+    ] = None,
+    rubric: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rubric YAML to re-score every sample with (default: scores in the logs)."
+        ),
+    ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="The run the diagnosis is for (default: the first run)."),
+    ] = None,
+) -> None:
+    """Write a self-contained HTML failure-mode report and diagnosis.json from Inspect logs.
+
+    Rates with 95% intervals per model x task, the failure-mode taxonomy with exemplar
+    transcripts, accuracy given each behaviour, and (with two or more runs) paired comparisons
+    with McNemar's test. Example: `finbehave report --compare base=logs/base --compare
+    tuned=logs/tuned -o reports/base-vs-tuned`. Unreadable logs are listed and skipped (exit 1
+    if any were); no usable log at all is exit 2.
+    """
+    from rich.progress import Progress
+
+    from finbehave.reports.build import build_report
+    from finbehave.reports.logs import ReportInputError, Source, count_logs
+    from finbehave.rubrics.spec import RubricError
+
+    sources = [Source(p) for p in logs or []] + _compare_sources(compare or [])
+    if not sources:
+        raise fail("no logs given; pass LOG_OR_DIR arguments or --compare NAME=LOG_OR_DIR")
+    try:
+        total = sum(1 for _ in count_logs(sources))
+        with Progress(console=err_console, transient=True) as progress:
+            bar = progress.add_task("reading logs", total=total)
+            result = build_report(
+                sources,
+                output,
+                rubric=rubric,
+                subject=subject,
+                on_file=lambda _: progress.advance(bar),
+            )
+    except (ReportInputError, RubricError) as exc:
+        raise fail(str(exc)) from None
+    for error in result.errors:
+        err_console.print(f"[yellow]skipped:[/] {escape(error)}", highlight=False, soft_wrap=True)
+    console.print(f"{result.samples} samples from {len(result.runs)} runs")
+    weakest = [f"{w.behaviour} {w.rate:.0%}" for w in result.diagnosis.weakest if w.deficiency > 0]
+    console.print(
+        f"weakest ({escape(result.diagnosis.subject)}): {', '.join(weakest) or 'none'}",
+        highlight=False,
+    )
+    console.print(f"report:    {result.index}", highlight=False)
+    console.print(f"diagnosis: {result.diagnosis_path}", highlight=False)
+    if result.errors:
+        raise typer.Exit(EXIT_FAILED)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

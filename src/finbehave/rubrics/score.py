@@ -24,17 +24,18 @@ from finbehave.rubrics.spec import BEHAVIOURS, Criterion, Rubric, item_criteria
 from finbehave.rubrics.trace import Trace, parse_trace
 
 Verdict = Literal["met", "unmet", "not_applicable", "error"]
-TAGS = (
-    "nonexistent_table",
-    "repeated_failing_call",
-    "wrong_column_no_recovery",
-    "no_schema_inspection",
-    "hallucinated_answer",
-    "arithmetic_or_unit_error",
-    "no_submission",
-    "hit_message_limit",
-    "sql_rejected",
-)
+TAG_MEANINGS = {
+    "nonexistent_table": "queried or inspected a table that does not exist",
+    "repeated_failing_call": "sent an identical failing call again",
+    "wrong_column_no_recovery": "hit a column error and never recovered",
+    "no_schema_inspection": "queried tables without inspecting their schema first",
+    "hallucinated_answer": "submitted a number never seen in a tool result nor derived from one",
+    "arithmetic_or_unit_error": "used the right values but computed or scaled the answer wrongly",
+    "no_submission": "never submitted an answer",
+    "hit_message_limit": "ran out of messages before finishing",
+    "sql_rejected": "sent SQL the sandbox refused (writes, files, network, limits)",
+}
+TAGS = tuple(TAG_MEANINGS)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,237 @@
+"""The report's numbers: per-sample rows in DuckDB, aggregated with SQL, intervals from ``stats``.
+
+Every table here is a pandas DataFrame built by a DuckDB query over the ``samples`` relation
+(one row per run x task x sample x epoch), then given confidence intervals by
+:func:`finbehave.reports.stats.estimate` and friends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from finbehave.reports.stats import (
+    Estimate,
+    McNemar,
+    estimate,
+    mcnemar_test,
+    paired_difference,
+    pass_at_k,
+    pass_hat_k,
+)
+from finbehave.rubrics.spec import BEHAVIOURS, SCORE_KEYS
+
+METRICS = ("correct", *SCORE_KEYS)
+ALL_TASKS = "all tasks"
+
+
+def samples_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a typed DataFrame (one column per field, NaN = not applicable)."""
+    frame = pd.DataFrame(rows)
+    for key in METRICS:
+        frame[key] = frame[key].astype("float64")
+    return frame
+
+
+class Analysis:
+    """DuckDB over the sample rows, with the report's queries as methods."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.db = duckdb.connect(":memory:")
+        self.db.register("samples_df", frame)
+        self.db.execute("CREATE TABLE samples AS SELECT * FROM samples_df")
+        self.runs: list[str] = list(dict.fromkeys(frame["run"]))
+        self.tasks: list[str] = sorted(set(frame["task"]))
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        return self.db.execute(query, params or []).df()
+
+    def write_parquet(self, path: Path) -> None:
+        self.db.execute(f"COPY samples TO '{_quote(path)}' (FORMAT parquet)")
+
+    # -- rates ---------------------------------------------------------------------------
+
+    def rates(self) -> pd.DataFrame:
+        """Per run x task (and x all tasks): every metric's estimate, long format."""
+        out = []
+        groups = [(r, t) for r in self.runs for t in self.tasks]
+        if len(self.tasks) > 1:
+            groups += [(r, ALL_TASKS) for r in self.runs]
+        for run, task in groups:
+            where = "run = ?" + ("" if task == ALL_TASKS else " AND task = ?")
+            params = [run] if task == ALL_TASKS else [run, task]
+            cols = ", ".join(f'"{m}"' for m in METRICS)
+            data = self.sql(f"SELECT {cols} FROM samples WHERE {where}", params)
+            if data.empty:
+                continue
+            for metric in METRICS:
+                est = estimate(data[metric].to_numpy())
+                out.append(_row(run=run, task=task, metric=metric, samples=len(data), est=est))
+        return pd.DataFrame(out)
+
+    def pass_k(self) -> pd.DataFrame:
+        """pass@k and pass^k per run x task, for k up to the smallest epoch count (> 1)."""
+        counts = self.sql(
+            """SELECT run, task, sample_id, count(*) AS n, sum(correct)::INT AS c
+               FROM samples WHERE NOT isnan(correct) GROUP BY ALL"""
+        )
+        out = []
+        for (run, task), group in counts.groupby(["run", "task"], sort=False):
+            epochs = int(group["n"].min())
+            for k in range(1, epochs + 1) if epochs > 1 else ():
+                at = [pass_at_k(int(n), int(c), k) for n, c in zip(group.n, group.c, strict=True)]
+                hat = [pass_hat_k(int(n), int(c), k) for n, c in zip(group.n, group.c, strict=True)]
+                out.append(
+                    {
+                        "run": run,
+                        "task": task,
+                        "k": k,
+                        "epochs": epochs,
+                        "pass_at_k": float(np.mean(at)),
+                        "pass_hat_k": float(np.mean(hat)),
+                        "items": len(group),
+                    }
+                )
+        return pd.DataFrame(out)
+
+    # -- failure modes -------------------------------------------------------------------
+
+    def taxonomy(self) -> pd.DataFrame:
+        """Failure tags per run: count and share of the run's samples, most frequent first."""
+        return self.sql(
+            """WITH totals AS (SELECT run, count(*) AS total FROM samples GROUP BY run),
+                    tagged AS (SELECT run, unnest(tags) AS tag FROM samples)
+               SELECT tagged.run, tag, count(*) AS n, count(*) / any_value(total) AS share
+               FROM tagged JOIN totals USING (run)
+               GROUP BY tagged.run, tag
+               ORDER BY n DESC, tag"""
+        )
+
+    def conditional(self) -> pd.DataFrame:
+        """Accuracy given behaviours and item features, per run (Wilson intervals)."""
+        views = {
+            "tool_discovery": """CASE WHEN isnan(tool_discovery) THEN 'n/a'
+                WHEN tool_discovery >= 0.5 THEN 'listed tables' ELSE 'did not list' END""",
+            "schema_inspection": """CASE WHEN isnan(schema_inspection) THEN 'never queried'
+                WHEN schema_inspection >= 0.5 THEN 'inspected' ELSE 'did not inspect' END""",
+            "tool_error": """CASE WHEN tool_errors > 0 THEN 'a tool call failed'
+                ELSE 'no tool error' END""",
+            "tables": """CASE WHEN multi_table THEN 'multi-table' ELSE 'single-table' END""",
+            "question kind": "kind",
+        }
+        parts = [
+            f"""SELECT run, '{view}' AS view, ({expr})::VARCHAR AS level,
+                       count(*) AS n, sum(correct)::INT AS correct
+                FROM samples WHERE NOT isnan(correct) GROUP BY ALL"""
+            for view, expr in views.items()
+        ]
+        counts = self.sql(" UNION ALL ".join(parts) + " ORDER BY view, level, run")
+        out = []
+        for row in counts.itertuples(index=False):
+            est = estimate(np.r_[np.ones(row.correct), np.zeros(row.n - row.correct)])
+            out.append(_row(run=row.run, view=row.view, level=row.level, est=est))
+        return pd.DataFrame(out)
+
+    def failing(self, run: str, behaviour: str, limit: int = 5) -> tuple[int, list[str], list[str]]:
+        """(samples below 0.5, most frequent tags among them, example item ids)."""
+        failed = self.sql(
+            f'SELECT sample_id, tags FROM samples WHERE run = ? AND "{behaviour}" < 0.5 '
+            "ORDER BY task, sample_id",
+            [run],
+        )
+        tags = self.sql(
+            f"""SELECT tag, count(*) AS n FROM
+                  (SELECT unnest(tags) AS tag FROM samples WHERE run = ? AND "{behaviour}" < 0.5)
+                GROUP BY tag ORDER BY n DESC, tag LIMIT 3""",
+            [run],
+        )
+        examples = list(dict.fromkeys(failed["sample_id"]))[:limit]
+        return len(failed), list(tags["tag"]), examples
+
+    # -- comparison ----------------------------------------------------------------------
+
+    def comparisons(self, reference: str) -> list[Comparison]:
+        """Each other run against ``reference`` on the samples both ran (same task, id, epoch)."""
+        return [self._compare(reference, other) for other in self.runs if other != reference]
+
+    def _compare(self, reference: str, other: str) -> Comparison:
+        cols = ", ".join(f'a."{m}" AS "a_{m}", b."{m}" AS "b_{m}"' for m in METRICS)
+        pairs = self.sql(
+            f"""SELECT a.task, a.sample_id, a.epoch, a.kind, a.multi_table, {cols}
+                FROM samples a JOIN samples b USING (task, sample_id, epoch)
+                WHERE a.run = ? AND b.run = ?
+                ORDER BY a.task, a.sample_id, a.epoch""",
+            [reference, other],
+        )
+        keep = ~(pairs["a_correct"].isna() | pairs["b_correct"].isna())
+        test = mcnemar_test(
+            pairs.loc[keep, "a_correct"].to_numpy() >= 0.5,
+            pairs.loc[keep, "b_correct"].to_numpy() >= 0.5,
+        )
+        deltas = {
+            m: paired_difference(pairs[f"a_{m}"].to_numpy(), pairs[f"b_{m}"].to_numpy())
+            for m in SCORE_KEYS
+        }
+        a, b = pairs["a_correct"] >= 0.5, pairs["b_correct"] >= 0.5
+        label = pairs["task"] + "/" + pairs["sample_id"]
+        return Comparison(
+            reference=reference,
+            other=other,
+            pairs=pairs,
+            mcnemar=test,
+            deltas=deltas,
+            fixed=list(dict.fromkeys(label[~a & b])),
+            broken=list(dict.fromkeys(label[a & ~b])),
+        )
+
+
+@dataclass
+class Comparison:
+    """One run against the reference run, paired per item."""
+
+    reference: str
+    other: str
+    pairs: pd.DataFrame
+    mcnemar: McNemar
+    deltas: dict[str, Estimate]
+    fixed: list[str]
+    broken: list[str]
+
+
+def _row(est: Estimate, **keys: Any) -> dict[str, Any]:
+    return {
+        **keys,
+        "value": est.value,
+        "low": est.low,
+        "high": est.high,
+        "n": est.n,
+        "method": est.method,
+    }
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def behaviour_rates(rates: pd.DataFrame, run: str) -> dict[str, Estimate]:
+    """The run's estimates for each behaviour pooled over tasks."""
+    tasks = set(rates.loc[rates.run == run, "task"])
+    task = ALL_TASKS if ALL_TASKS in tasks else next(iter(tasks))
+    rows = rates[(rates.run == run) & (rates.task == task)].set_index("metric")
+    return {
+        b: Estimate(
+            rows.at[b, "value"],
+            rows.at[b, "low"],
+            rows.at[b, "high"],
+            int(rows.at[b, "n"]),
+            rows.at[b, "method"],
+        )
+        for b in BEHAVIOURS
+        if b in rows.index
+    }
