@@ -30,12 +30,26 @@ METRICS = ("correct", *SCORE_KEYS)
 ALL_TASKS = "all tasks"
 
 
-def samples_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The rows as a typed DataFrame (one column per field, NaN = not applicable)."""
+SAMPLE_KEY = ["run", "task", "sample_id", "epoch"]
+
+
+def samples_frame(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, int]:
+    """The rows as a typed DataFrame (NaN = not applicable) and how many duplicates were dropped.
+
+    A sample found in several logs of the same run (a retried or resumed eval) counts once:
+    the copy from the newest log is kept.
+    """
     frame = pd.DataFrame(rows)
     for key in METRICS:
         frame[key] = frame[key].astype("float64")
-    return frame
+    before = len(frame)
+    frame = (
+        frame.sort_values("created", kind="stable")
+        .drop_duplicates(SAMPLE_KEY, keep="last")
+        .sort_index()
+        .reset_index(drop=True)
+    )
+    return frame, before - len(frame)
 
 
 class Analysis:

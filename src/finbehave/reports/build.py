@@ -179,7 +179,12 @@ def build_report(
         raise ReportInputError(
             f"no scored finbehave samples in the inputs{detail}; pass logs of finbehave tasks"
         )
-    frame = samples_frame(logset.rows)
+    frame, duplicates = samples_frame(logset.rows)
+    if duplicates:
+        logset.notes.append(
+            f"{duplicates} samples appeared in more than one log of the same run (retries or "
+            "resumed evals); the copy from the newest log was kept"
+        )
     analysis = Analysis(frame)
     runs = analysis.runs
     if subject is not None and subject not in runs:
@@ -214,6 +219,7 @@ def build_report(
             header=_header(logset, frame, runs),
             rescored=logset.rescored,
             errors=logset.errors,
+            notes=logset.notes,
             metrics=[LABELS.get(m, m) for m in SHOWN],
             rate_tables=_rate_tables(rates, runs),
             rates_svg=rates_plot(

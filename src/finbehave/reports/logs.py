@@ -76,6 +76,7 @@ class LogSet:
     rows: list[dict[str, Any]] = field(default_factory=list)
     exemplars: dict[tuple[str, str], list[Transcript]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
     rescored: int = 0
 
@@ -199,6 +200,7 @@ class _Reader:
             "model": model,
             "task": task,
             "log": path.name,
+            "created": log.eval.created,
             "dataset": str(args.get("dataset") or "embedded"),
         }
         for sample in samples:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -17,6 +18,7 @@ from finbehave.reports.stats import Estimate
 plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "finbehave", "font.size": 9})
 COLOURS = plt.get_cmap("tab10").colors
 LABELS = {"correct": "accuracy"}
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 
 def _svg(fig: plt.Figure) -> str:
@@ -24,7 +26,7 @@ def _svg(fig: plt.Figure) -> str:
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    return _METADATA.sub("", text[text.index("<svg") :])
 
 
 def _errors(values: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
