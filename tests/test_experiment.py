@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from finbehave.cli import app
+from finbehave.diagnosis import load_diagnosis
 from finbehave.experiment import ExperimentError, check_experiment, load_experiment, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,3 +116,15 @@ def test_select_filters(tmp_path: Path) -> None:
     assert len(list(select(experiment, []))) == 2
     with pytest.raises(ExperimentError, match="--only"):
         list(select(experiment, ["nobody"]))
+
+
+def test_run_writes_the_report_with_model_keys_as_runs(tmp_path: Path) -> None:
+    text = MINIMAL + "  guesser:\n    model: finbehave/scripted/guesser\n"
+    text += "training:\n  recipe: recipe.yaml\n  base_model: guesser\n"
+    (tmp_path / "recipe.yaml").write_text("{}\n")
+    result = runner.invoke(app, ["run", str(write(tmp_path, text))])
+    assert result.exit_code == 0, result.output
+    diagnosis = load_diagnosis(tmp_path / "reports" / "experiment")
+    assert set(diagnosis.models) == {"careful", "guesser"}
+    assert diagnosis.subject == "guesser"  # training.base_model is what the diagnosis is for
+    assert (tmp_path / "reports" / "experiment" / "index.html").is_file()

@@ -196,7 +196,8 @@ def run(
 
     Resumable: after a crash or Ctrl-C, run the same command again; finished samples are kept.
     """
-    from finbehave.experiment import ExperimentError, run_experiment
+    from finbehave.experiment import ExperimentError, report_experiment, run_experiment
+    from finbehave.reports.logs import ReportInputError
 
     experiment = _load_experiment(file)
     try:
@@ -204,6 +205,13 @@ def run(
     except ExperimentError as exc:
         raise fail(str(exc)) from None
     console.print(f"{len(logs)} logs in {log_dir or experiment.log_dir}")
+    if experiment.report is not None and logs:
+        try:
+            result = report_experiment(experiment, logs)
+        except ReportInputError as exc:
+            raise fail(f"report: {exc}", EXIT_FAILED) from None
+        console.print(f"report:    {result.index}", highlight=False)
+        console.print(f"diagnosis: {result.diagnosis_path}", highlight=False)
     if not success:
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 

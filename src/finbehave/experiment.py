@@ -20,6 +20,7 @@ from finbehave.data.store import DatasetError, dataset_path
 from finbehave.yamlio import YamlError, load_yaml
 
 TASK_NAMES = ("finqa", "finqa_reasoning")
+RUN_KEY = "finbehave_run"  # eval metadata key: the model's name in tasks.yaml (report run name)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 
@@ -301,9 +302,23 @@ def build_tasks(experiment: Experiment, only: Sequence[str] = ()) -> list[Any]:
                 model=build_model(spec),
                 model_roles=_model_roles(experiment, spec) or None,
                 epochs=entry.epochs,
+                metadata={**(task.metadata or {}), RUN_KEY: model_name},
             )
         )
     return tasks
+
+
+def report_experiment(experiment: Experiment, logs: list[Path]) -> Any:
+    """Write the experiment's report (``report:``) from its logs; runs are the model keys."""
+    from finbehave.reports.build import build_report
+    from finbehave.reports.logs import Source
+
+    base = experiment.training.base_model if experiment.training else None
+    return build_report(
+        [Source(path) for path in logs],
+        Path(experiment.report),
+        subject=base,
+    )
 
 
 def run_experiment(

@@ -19,6 +19,7 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 from pydantic import ValidationError
 
 from finbehave.data.items import Item
+from finbehave.experiment import RUN_KEY
 from finbehave.rubrics.score import score_trace
 from finbehave.rubrics.spec import SCORE_KEYS, Rubric, load_rubric
 
@@ -173,7 +174,7 @@ class _Reader:
 
     def _log(self, path: Path, log: EvalLog, name: str | None) -> None:
         model = log.eval.model
-        run = name or model
+        run = name or (log.eval.metadata or {}).get(RUN_KEY) or model
         task = log.eval.task.split("/")[-1]
         samples = log.samples or []
         self.out.logs.append(
