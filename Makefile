@@ -31,6 +31,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_env.py
 	$(BIN)/python benchmarks/bench_rubrics.py
+	$(BIN)/python benchmarks/bench_report.py
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
