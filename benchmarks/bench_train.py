@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from datasets import Dataset
 from peft import LoraConfig
 from tiny_lm import save_tiny_model
-from transformers import AutoTokenizer, TrainerCallback
+from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
 from trl import GRPOTrainer
 
 from finbehave.models.chat_format import ensure_tool_template
@@ -69,7 +69,9 @@ def bare_trainer(plan: TrainingPlan, output_dir: Path, timer: StepTimer) -> GRPO
     return GRPOTrainer(
         model=plan.recipe.model,
         reward_funcs=[constant_reward],
-        args=grpo_config(plan, plan.reward(), reward_weights=None, output_dir=str(output_dir)),
+        args=grpo_config(
+            plan, plan.reward(), reward_weights=None, output_dir=str(output_dir), disable_tqdm=True
+        ),
         train_dataset=Dataset.from_list(training_rows(plan.items, plan.store)),
         processing_class=tokenizer,
         peft_config=LoraConfig(
@@ -88,9 +90,10 @@ def run(plan: TrainingPlan, which: str, scripted: bool, work: Path) -> list[floa
     """Per-step times of one training run (after the warm-up step)."""
     timer = StepTimer()
     if which == "ours":
-        trainer = build_trainer(plan, [timer], output_dir=str(work / "ours"))
+        trainer = build_trainer(plan, [timer], output_dir=str(work / "ours"), disable_tqdm=True)
     else:
         trainer = bare_trainer(plan, work / "bare", timer)
+    trainer.remove_callback(PrinterCallback)
     if scripted:
         use_scripted_rollouts(trainer, plan.items, POLICIES)
     trainer.train()

@@ -3,6 +3,7 @@ TRL ``GRPOTrainer`` with a PEFT LoRA adapter -> an adapter ``finbehave/local`` c
 
 Modules: ``recipe`` (the YAML recipe), ``items`` (what to train on, and what never),
 ``environment`` (the TRL tool environment), ``messages`` (TRL rollouts as Inspect messages),
-``reward`` (rubric scores collapsed to a reward), ``trainer`` (``train``, the CLI's entry point).
-torch/transformers/peft/trl are imported only by ``trainer``.
+``reward`` (rubric scores collapsed to a reward), ``trainer`` (``train``, the CLI's entry point),
+``scripted`` (reference policies acting through TRL's tool loop, for tests and benchmarks).
+torch/transformers/peft/trl are imported only inside ``trainer``'s functions.
 """

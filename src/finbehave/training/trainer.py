@@ -31,6 +31,7 @@ import hashlib
 import json
 import platform
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -318,16 +319,18 @@ def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides
             target_modules=lora.target_modules,
             task_type="CAUSAL_LM",
         )
-    return GRPOTrainer(
-        model=base,
-        reward_funcs=reward.functions(),
-        args=grpo_config(plan, reward, **overrides),
-        train_dataset=Dataset.from_list(training_rows(plan.items, plan.store)),
-        processing_class=tokenizer,
-        peft_config=peft_config,
-        environment_factory=FinQAToolEnv,
-        callbacks=list(callbacks),
-    )
+    with warnings.catch_warnings():  # environment_factory is experimental in TRL; we pin TRL
+        warnings.filterwarnings("ignore", "You are using 'environment_factory'", UserWarning)
+        return GRPOTrainer(
+            model=base,
+            reward_funcs=reward.functions(),
+            args=grpo_config(plan, reward, **overrides),
+            train_dataset=Dataset.from_list(training_rows(plan.items, plan.store)),
+            processing_class=tokenizer,
+            peft_config=peft_config,
+            environment_factory=FinQAToolEnv,
+            callbacks=list(callbacks),
+        )
 
 
 def _now() -> str:
@@ -365,8 +368,7 @@ def train(
     adapter_dir = model_dir = None
     if plan.recipe.full_finetune:
         model_dir = plan.output_dir / "model"
-        trainer.save_model(str(model_dir))
-        trainer.processing_class.save_pretrained(str(model_dir))
+        trainer.save_model(str(model_dir))  # with the tokenizer and its tool template
     else:
         adapter_dir = plan.output_dir / "adapter"
         trainer.save_model(str(adapter_dir))
