@@ -1,10 +1,11 @@
 """The training reward: ``collapse`` edge cases, TRL rollouts as Inspect messages, and identity
-with the score a trace gets in an Inspect log (no torch needed)."""
+with the score a trace gets when its Inspect log is rescored (no torch needed)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 
 from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
+from finbehave.rubrics.rescore import rescore_log
 from finbehave.rubrics.spec import BEHAVIOURS, load_rubric
 from finbehave.training.environment import system_message
 from finbehave.training.messages import to_inspect_messages, tool_error
@@ -178,7 +180,7 @@ class _Env:
 
 @pytest.fixture(scope="module")
 def scored_samples(tmp_path_factory: pytest.TempPathFactory) -> list[EvalSample]:
-    """Samples of the scripted policies on two items, scored by Inspect's scorers."""
+    """Samples of the scripted policies on two items, rescored from their logs (`rescore`)."""
     log_dir = tmp_path_factory.mktemp("reward-logs")
     logs = inspect_eval(
         "finbehave/finqa",
@@ -190,7 +192,8 @@ def scored_samples(tmp_path_factory: pytest.TempPathFactory) -> list[EvalSample]
     samples = []
     for log in logs:
         assert log.status == "success", log.error
-        samples += read_eval_log(log.location).samples or []
+        rescored, _, _, _ = rescore_log(Path(log.location), None, log_dir / "rescored")
+        samples += read_eval_log(str(rescored)).samples or []
     assert len(samples) == 2 * len(POLICIES)
     return samples
 
