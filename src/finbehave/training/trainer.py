@@ -46,7 +46,7 @@ from finbehave.rubrics.spec import Rubric, load_rubric
 from finbehave.training.environment import FinQAToolEnv
 from finbehave.training.items import select_items, training_rows
 from finbehave.training.recipe import SMOLLM2, Recipe, default_output_dir, load_recipe
-from finbehave.training.reward import RubricReward, uniform_weights
+from finbehave.training.reward import RubricReward, check_weights, uniform_weights
 
 Progress = Callable[[dict[str, Any]], None]
 RUN_CARD = "run_card.json"
@@ -123,6 +123,10 @@ def plan_run(
         weights, source = dict(recipe.reward_weights), "recipe"
     elif diagnosis is not None and diagnosis.reward_weights:
         weights, source = dict(diagnosis.reward_weights), "diagnosis"
+        try:
+            check_weights(weights)
+        except ValueError as exc:
+            raise DiagnosisError(f"{diagnosis_path}: {exc}; regenerate the diagnosis") from None
     else:
         weights, source = uniform_weights(), "uniform"
     store = load_dataset(recipe.dataset)
