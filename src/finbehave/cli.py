@@ -348,6 +348,79 @@ def report(
         raise typer.Exit(EXIT_FAILED)
 
 
+@app.command()
+def train(
+    recipe: Annotated[
+        Path, typer.Option(help="Training recipe YAML, e.g. training/cpu_smoke.yaml.")
+    ],
+    diagnosis: Annotated[
+        Path | None,
+        typer.Option(
+            help="diagnosis.json from `finbehave report` (target items and reward weights)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue from the output folder's last checkpoint.")
+    ] = False,
+    allow_eval_only: Annotated[
+        bool,
+        typer.Option(
+            help="Allow items of datasets published for evaluation only (e.g. the Snorkel set)."
+        ),
+    ] = False,
+) -> None:
+    """Retrain the weakest behaviours: GRPO (TRL) with a LoRA adapter in the evaluation's tools.
+
+    The reward is the rubric's behaviour scores collapsed with the diagnosis' weights; items are
+    the diagnosis' train targets (never test, held-out or eval-only items). Writes the adapter,
+    checkpoints, per-behaviour reward logs and a run card; evaluate the adapter with the command
+    it prints. After a kill, the same command with --resume continues from the last checkpoint.
+    Exit 2 on a bad recipe, diagnosis, items or output folder; 1 if training fails.
+    """
+    from finbehave.diagnosis import DiagnosisError
+    from finbehave.rubrics.spec import RubricError
+    from finbehave.training.items import ItemSelectionError
+    from finbehave.training.recipe import RecipeError
+    from finbehave.training.trainer import RunStateError
+    from finbehave.training.trainer import train as run_training
+
+    bad_input = (
+        RecipeError,
+        DiagnosisError,
+        ItemSelectionError,
+        RubricError,
+        DatasetError,
+        RunStateError,
+    )
+
+    def show(log: dict) -> None:
+        if "step" not in log:
+            return
+        fields = [f"step {log['step']}"]
+        fields += [f"{k} {v:.3f}" for k, v in log.items() if k in ("loss", "reward")]
+        console.print("  ".join(fields), highlight=False)
+
+    try:
+        result = run_training(recipe, diagnosis, output, resume, allow_eval_only, progress=show)
+    except bad_input as exc:
+        raise fail(str(exc)) from None
+    except ImportError as exc:
+        raise fail(
+            f"training needs the [train] extra ({exc}): pip install 'finbehave[train]'"
+        ) from None
+    target = result.adapter_dir or result.model_dir
+    console.print(f"trained {result.global_step} steps on {len(result.items)} items -> {target}")
+    args = " ".join(f"-M {k}={v}" for k, v in result.eval_model_args.items())
+    console.print(
+        f"evaluate: inspect eval finbehave/finqa --model {result.eval_model} {args}".rstrip(),
+        highlight=False,
+        markup=False,
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
