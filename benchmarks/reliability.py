@@ -1,21 +1,125 @@
 """``make reliability``: fault drills with the figures for the README's Reliability section.
 
-python benchmarks/reliability.py [--seeds 10]
+python benchmarks/reliability.py [--seeds 10] [--fault-samples 24]
+
+The API-fault drill runs ``finqa`` through Inspect's ``openai-api`` provider against the tests'
+fake OpenAI-compatible host, which answers a seeded share of requests with a fault: 429 with
+Retry-After, 500, a hang, a cut-off body, malformed tool-call JSON or empty content.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
+import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from fake_openai_server import (
+    FakeOpenAIServer,
+    Hang,
+    RateLimit,
+    ServerError,
+    TruncatedStream,
+    reply,
+    tool_call,
+)
+from bench_concurrency import run as load_run
+from test_providers import fake_agent
+
 from finbehave.reliability import hostile_sql_drill, kill_resume_drill
+
+FAULTS = {
+    "429 + Retry-After": lambda: RateLimit(retry_after=0.5),
+    "500": lambda: ServerError(),
+    "hang": lambda: Hang(seconds=4.0),
+    "cut-off body": lambda: TruncatedStream(),
+    "malformed tool-call JSON": lambda: reply(None, [tool_call("sql_query", '{"query": ')]),
+    "empty content": lambda: reply(""),
+}
+
+
+@dataclass
+class FaultReport:
+    """Figures of the API-fault drill."""
+
+    injected: dict[str, int]
+    requests: int
+    samples: int
+    finished: int
+    sample_errors: int
+    run_status: str
+    seconds: float
+
+
+class FaultyHost:
+    """``fake_agent`` with a seeded share of requests answered by a fault."""
+
+    def __init__(self, rate: float, seed: int) -> None:
+        self.rate = rate
+        self.rng = random.Random(seed)
+        self.injected = dict.fromkeys(FAULTS, 0)
+        self.lock = threading.Lock()
+
+    def __call__(self, request: dict) -> object:
+        with self.lock:
+            fault = self.rng.choice(list(FAULTS)) if self.rng.random() < self.rate else None
+            if fault:
+                self.injected[fault] += 1
+        return FAULTS[fault]() if fault else fake_agent(request)
+
+
+def api_fault_drill(samples: int, rate: float = 0.25, seed: int = 0) -> FaultReport:
+    """Run ``samples`` samples against a host that faults on ``rate`` of requests."""
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.model import GenerateConfig
+
+    from finbehave.tasks.finqa import finqa
+
+    host = FaultyHost(rate, seed)
+    server = FakeOpenAIServer(default=host, lifetime=900).start()
+    os.environ["FAULTHOST_API_KEY"] = "drill"
+    os.environ["FAULTHOST_BASE_URL"] = server.base_url
+    start = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory() as logs:
+            (log,) = inspect_eval(
+                finqa(split="test"),
+                model="openai-api/faulthost/drill",
+                limit=samples,
+                max_connections=8,
+                log_dir=logs,
+                fail_on_error=False,
+                display="none",
+                **GenerateConfig(max_retries=6, attempt_timeout=2, timeout=120).model_dump(
+                    exclude_none=True
+                ),
+            )
+            done = log.samples or []  # read before the folder goes
+    finally:
+        server.stop()
+    return FaultReport(
+        injected=host.injected,
+        requests=server.request_count,
+        samples=samples,
+        finished=sum(1 for s in done if s.error is None),
+        sample_errors=sum(1 for s in done if s.error is not None),
+        run_status=log.status,
+        seconds=time.perf_counter() - start,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--fault-samples", type=int, default=24)
+    parser.add_argument("--load-samples", type=int, default=1000)
     args = parser.parse_args()
     hostile = hostile_sql_drill()
     print(
@@ -31,7 +135,24 @@ def main() -> None:
         f"{kills.kept_samples}/{kills.expected_samples} samples kept, {kills.lost} lost "
         f"(goal 0), {kills.duplicates} duplicated (goal 0) in {time.perf_counter() - start:.0f} s"
     )
-    if hostile.escapes or kills.lost or kills.duplicates:
+    faults = api_fault_drill(args.fault_samples)
+    injected = ", ".join(f"{n} {name}" for name, n in faults.injected.items())
+    crashed = int(faults.run_status != "success")
+    print(
+        f"API faults: {sum(faults.injected.values())} injected in {faults.requests} requests "
+        f"({injected}); {faults.finished}/{faults.samples} samples finished, "
+        f"{faults.sample_errors} recorded as sample errors, crashed runs {crashed} (goal 0) "
+        f"in {faults.seconds:.0f} s"
+    )
+    load = load_run(args.load_samples, 0.05, 50, in_process=False)
+    lost = load["expected"] - load["unique"]
+    duplicated = load["samples"] - load["unique"]
+    print(
+        f"load: {load['samples']} samples at 50 connections in {load['elapsed']:.0f} s; "
+        f"{lost} lost (goal 0), {duplicated} duplicated (goal 0), {load['errors']} sample errors; "
+        f"peak RSS {load['peak_mb']:.0f} MB"
+    )
+    if hostile.escapes or kills.lost or kills.duplicates or crashed or lost or duplicated:
         raise SystemExit(1)
 
 

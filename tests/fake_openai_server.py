@@ -13,6 +13,7 @@ is kept in ``server.requests``; ``latency`` adds a fixed delay to every answer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -99,6 +100,13 @@ def _chunks(message: dict[str, Any], model: str) -> list[dict[str, Any]]:
     ]
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: with 50 clients connecting at once the kernel
+    # drops SYNs and clients wait seconds to retry, which would measure the server, not us.
+    request_queue_size = 512
+    daemon_threads = True
+
+
 class FakeOpenAIServer:
     """Scripted OpenAI-compatible server; use as a context manager."""
 
@@ -115,8 +123,7 @@ class FakeOpenAIServer:
         self.lifetime = lifetime
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), self._handler())
         self._timer = threading.Timer(lifetime, self.stop)
         self._timer.daemon = True
 
@@ -215,3 +222,45 @@ class FakeOpenAIServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _serve(
+    conn: Any, default: Callable[[dict[str, Any]], dict[str, Any]], latency: float, lifetime: float
+) -> None:
+    server = FakeOpenAIServer(default=default, latency=latency, lifetime=lifetime).start()
+    conn.send(server.base_url)
+    conn.recv()  # any message (or the parent closing the pipe) stops the server
+    server.stop()
+
+
+class FakeHostProcess:
+    """A :class:`FakeOpenAIServer` in its own process, so it does not share the client's GIL.
+
+    ``default`` must be a module-level function (it is pickled for the child).
+    """
+
+    def __init__(
+        self,
+        default: Callable[[dict[str, Any]], dict[str, Any]],
+        latency: float = 0.0,
+        lifetime: float = 3600.0,
+    ) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child, default, latency, lifetime), daemon=True
+        )
+        self._process.start()
+        if not self._conn.poll(60):
+            self._process.kill()
+            raise RuntimeError("the fake host process did not start within 60 s")
+        self.base_url: str = self._conn.recv()
+
+    def stop(self) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self._conn.send("stop")
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
