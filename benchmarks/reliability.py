@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from bench_concurrency import run as load_run
 from fake_openai_server import (
     FakeOpenAIServer,
     Hang,
@@ -30,7 +31,6 @@ from fake_openai_server import (
     reply,
     tool_call,
 )
-from bench_concurrency import run as load_run
 from test_providers import fake_agent
 
 from finbehave.reliability import hostile_sql_drill, kill_resume_drill
