@@ -51,6 +51,10 @@ def load_yaml(path: Path, what: str = "file") -> Any:
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise YamlError(
+            f"{path}: nested too deeply to be a {what}; is it the right file?"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -58,12 +62,23 @@ def load_yaml(path: Path, what: str = "file") -> Any:
         raise YamlError(f"{path}:{where}: not valid YAML ({problem}); fix the syntax") from None
     if node is None:
         return None
-    if _expanded_size(node) > MAX_EXPANDED_NODES:
+    try:
+        too_big = _expanded_size(node) > MAX_EXPANDED_NODES
+    except RecursionError:
+        too_big = True
+    if too_big:
         raise YamlError(
             f"{path}: anchors/aliases expand to more than {MAX_EXPANDED_NODES} nodes; "
             f"write the {what} without recursive aliases"
         )
     try:
         return yaml.SafeLoader(text).get_single_data()
+    except RecursionError:
+        raise YamlError(
+            f"{path}: nested too deeply to be a {what}; is it the right file?"
+        ) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"{path}: not valid YAML ({exc}); fix the syntax") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise YamlError(
+            f"{path}: not a plain YAML {what} ({problem[:160]}); remove tags such as !!python"
+        ) from None
