@@ -128,3 +128,14 @@ def test_run_writes_the_report_with_model_keys_as_runs(tmp_path: Path) -> None:
     assert set(diagnosis.models) == {"careful", "guesser"}
     assert diagnosis.subject == "guesser"  # training.base_model is what the diagnosis is for
     assert (tmp_path / "reports" / "experiment" / "index.html").is_file()
+
+
+def test_model_limit_and_message_limit(tmp_path: Path) -> None:
+    from finbehave.experiment import build_tasks
+
+    text = MINIMAL + "  quick:\n    model: finbehave/scripted/guesser\n    limit: 1\n"
+    text += "    message_limit: 6\n"
+    tasks = build_tasks(load_experiment(write(tmp_path, text)))
+    assert [len(t.dataset) for t in tasks] == [2, 1]  # the task's limit, then the model's
+    assert tasks[1].message_limit == 6
+    assert tasks[0].message_limit == 40

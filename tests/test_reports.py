@@ -65,6 +65,7 @@ def test_report_names_tags_and_diagnoses_the_guesser(logs: dict[str, Path], tmp_
     )
     html = (out / "index.html").read_text()
     assert "hallucinated_answer" in html and "Failure-mode taxonomy" in html
+    assert "never queried" in html  # the guesser's schema_inspection does not apply
     # self-contained: nothing fetched from anywhere
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//|@import|<link|<script src", html)
     weakest = [w.behaviour for w in result.diagnosis.weakest]
@@ -77,7 +78,9 @@ def test_report_names_tags_and_diagnoses_the_guesser(logs: dict[str, Path], tmp_
     train, held = data["target_items"]["train"], data["target_items"]["held_out"]
     assert train and held and not set(train) & set(held)
     assert all(i.startswith("finqa-") for i in train[: len(train) // 2])  # single-table first
-    rows = duckdb.connect().execute(f"SELECT count(*) FROM '{out / 'samples.parquet'}'").fetchone()[0]
+    rows = (
+        duckdb.connect().execute(f"SELECT count(*) FROM '{out / 'samples.parquet'}'").fetchone()[0]
+    )
     assert rows == result.samples == 16
     assert load_diagnosis(out).subject == "finbehave/scripted/guesser"
 
@@ -101,7 +104,7 @@ def test_comparison_pairs_items_with_mcnemar(logs: dict[str, Path], tmp_path: Pa
     html = (tmp_path / "cmp" / "index.html").read_text()
     assert result.runs == ["base", "tuned"]
     assert "tuned vs base (8 paired samples)" in html
-    assert "fixed <b class=\"good\">8</b>, broken <b class=\"bad\">0</b>" in html
+    assert 'fixed <b class="good">8</b>, broken <b class="bad">0</b>' in html
     assert "McNemar" in html and "exact binomial" in html
 
 

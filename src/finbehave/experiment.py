@@ -59,6 +59,12 @@ class ModelEntry(BaseModel):
     base_url: str | None = None
     api_key: str | None = Field(default=None, description="Use ${ENV_VAR}; never logged.")
     max_connections: int | None = Field(default=None, ge=1)
+    limit: int | None = Field(
+        default=None, ge=1, description="At most this many items per task for this model."
+    )
+    message_limit: int | None = Field(
+        default=None, ge=2, description="Overrides the task's message limit for this model."
+    )
     roles: dict[str, str] = Field(
         default_factory=dict, description="Model roles for this model's runs, e.g. grader."
     )
@@ -294,7 +300,9 @@ def build_tasks(experiment: Experiment, only: Sequence[str] = ()) -> list[Any]:
         task = factories[entry.name](
             dataset=entry.dataset, split=entry.split, rubric=rubric, **entry.args
         )
-        dataset = task.dataset[: entry.limit] if entry.limit else task.dataset
+        limits = [n for n in (entry.limit, spec.limit) if n]
+        dataset = task.dataset[: min(limits)] if limits else task.dataset
+        extra = {"message_limit": spec.message_limit} if spec.message_limit else {}
         tasks.append(
             task_with(
                 task,
@@ -303,6 +311,7 @@ def build_tasks(experiment: Experiment, only: Sequence[str] = ()) -> list[Any]:
                 model_roles=_model_roles(experiment, spec) or None,
                 epochs=entry.epochs,
                 metadata={**(task.metadata or {}), RUN_KEY: model_name},
+                **extra,
             )
         )
     return tasks

@@ -93,7 +93,7 @@ class Analysis:
         """pass@k and pass^k per run x task, for k up to the smallest epoch count (> 1)."""
         counts = self.sql(
             """SELECT run, task, sample_id, count(*) AS n, sum(correct)::INT AS c
-               FROM samples WHERE NOT isnan(correct) GROUP BY ALL"""
+               FROM samples WHERE correct IS NOT NULL GROUP BY ALL"""
         )
         out = []
         for (run, task), group in counts.groupby(["run", "task"], sort=False):
@@ -130,9 +130,9 @@ class Analysis:
     def conditional(self) -> pd.DataFrame:
         """Accuracy given behaviours and item features, per run (Wilson intervals)."""
         views = {
-            "tool_discovery": """CASE WHEN isnan(tool_discovery) THEN 'n/a'
+            "tool_discovery": """CASE WHEN tool_discovery IS NULL THEN 'n/a'
                 WHEN tool_discovery >= 0.5 THEN 'listed tables' ELSE 'did not list' END""",
-            "schema_inspection": """CASE WHEN isnan(schema_inspection) THEN 'never queried'
+            "schema_inspection": """CASE WHEN schema_inspection IS NULL THEN 'never queried'
                 WHEN schema_inspection >= 0.5 THEN 'inspected' ELSE 'did not inspect' END""",
             "tool_error": """CASE WHEN tool_errors > 0 THEN 'a tool call failed'
                 ELSE 'no tool error' END""",
@@ -142,7 +142,7 @@ class Analysis:
         parts = [
             f"""SELECT run, '{view}' AS view, ({expr})::VARCHAR AS level,
                        count(*) AS n, sum(correct)::INT AS correct
-                FROM samples WHERE NOT isnan(correct) GROUP BY ALL"""
+                FROM samples WHERE correct IS NOT NULL GROUP BY ALL"""
             for view, expr in views.items()
         ]
         counts = self.sql(" UNION ALL ".join(parts) + " ORDER BY view, level, run")
