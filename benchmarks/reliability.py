@@ -32,6 +32,7 @@ from fake_openai_server import (
     tool_call,
 )
 from test_providers import fake_agent
+from tiny_dataset import write_tiny_dataset
 
 from finbehave.reliability import hostile_sql_drill, kill_resume_drill
 
@@ -115,6 +116,93 @@ def api_fault_drill(samples: int, rate: float = 0.25, seed: int = 0) -> FaultRep
     )
 
 
+@dataclass
+class TrainKillReport:
+    """Figures of the ``finbehave train`` SIGKILL drill."""
+
+    kills: int
+    runs: int
+    steps: int
+    final_step: int
+    steps_logged: list[int]
+    status: str
+    seconds: float
+
+
+def train_kill_drill(work: Path, kills: int = 5, steps: int = 10, seed: int = 0) -> TrainKillReport:
+    """SIGKILL ``finbehave train`` at random moments, rerun with --resume until it finishes."""
+    import json
+    import signal
+    import subprocess
+
+    from tiny_lm import save_tiny_model
+
+    from finbehave.diagnosis import Diagnosis, ModelDiagnosis, TargetItems, write_diagnosis
+    from finbehave.rubrics.spec import load_rubric
+
+    rng = random.Random(seed)
+    dataset = write_tiny_dataset(work / "data")
+    model = save_tiny_model(work / "model")
+    config = json.loads((model / "config.json").read_text())
+    config["max_position_embeddings"] = 32768  # room for the byte-level prompt with tools
+    (model / "config.json").write_text(json.dumps(config))
+    diagnosis = write_diagnosis(
+        Diagnosis(
+            rubric_version=load_rubric(None).version,
+            subject="m",
+            models={"m": ModelDiagnosis(model="m", samples=1, behaviours={})},
+            weakest=[],
+            reward_weights={"tool_discovery": 0.5, "grounding": 0.5},
+            target_items=TargetItems(train=["finqa-acme-002"], held_out=[], selection="drill"),
+            recommendation="",
+        ),
+        work / "diagnosis.json",
+    )
+    recipe = work / "recipe.yaml"
+    grpo = {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 16,
+            "max_steps": steps, "save_steps": 1, "use_cpu": True}  # fmt: skip
+    recipe.write_text(json.dumps({"model": str(model), "dataset": str(dataset), "grpo": grpo}))
+    out = work / "out"
+    command = [sys.executable, "-m", "finbehave.cli", "train", "--recipe", str(recipe),
+               "--diagnosis", str(diagnosis), "--output", str(out)]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRL_EXPERIMENTAL_SILENCE": "1"}
+    start = time.perf_counter()
+    done = runs = 0
+    for attempt in range(kills + 3):
+        resume = (
+            ["--resume"] if any(out.glob("checkpoints/checkpoint-*/trainer_state.json")) else []
+        )
+        runs += 1
+        proc = subprocess.Popen(
+            command + resume, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        if attempt < kills:
+            target = len(list(out.glob("checkpoints/checkpoint-*"))) + 1
+            while proc.poll() is None and len(list(out.glob("checkpoints/checkpoint-*"))) < target:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.0))  # anywhere in the next step, or while saving
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                done += 1
+                continue
+        _, stderr = proc.communicate(timeout=900)
+        if proc.returncode != 0:
+            raise RuntimeError(f"training run {runs} failed: {stderr.decode()[-2000:]}")
+        break
+    card = json.loads((out / "run_card.json").read_text())
+    history = [json.loads(line) for line in (out / "log_history.jsonl").read_text().splitlines()]
+    return TrainKillReport(
+        kills=done,
+        runs=runs,
+        steps=steps,
+        final_step=int(card.get("global_step", -1)),
+        steps_logged=[e["step"] for e in history if "loss" in e],
+        status=card.get("status", "?"),
+        seconds=time.perf_counter() - start,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -135,6 +223,16 @@ def main() -> None:
         f"{kills.kept_samples}/{kills.expected_samples} samples kept, {kills.lost} lost "
         f"(goal 0), {kills.duplicates} duplicated (goal 0) in {time.perf_counter() - start:.0f} s"
     )
+    with tempfile.TemporaryDirectory() as work:
+        trained = train_kill_drill(Path(work))
+    expected_steps = list(range(1, trained.steps + 1))
+    train_ok = trained.status == "finished" and trained.steps_logged == expected_steps
+    print(
+        f"kill and resume `finbehave train`: {trained.kills} SIGKILLs in {trained.runs} runs; "
+        f"finished at step {trained.final_step}/{trained.steps}, steps logged "
+        f"{trained.steps_logged} "
+        f"(each once: {'yes' if train_ok else 'NO'}) in {trained.seconds:.0f} s"
+    )
     faults = api_fault_drill(args.fault_samples)
     injected = ", ".join(f"{n} {name}" for name, n in faults.injected.items())
     crashed = int(faults.run_status != "success")
@@ -152,7 +250,8 @@ def main() -> None:
         f"{lost} lost (goal 0), {duplicated} duplicated (goal 0), {load['errors']} sample errors; "
         f"peak RSS {load['peak_mb']:.0f} MB"
     )
-    if hostile.escapes or kills.lost or kills.duplicates or crashed or lost or duplicated:
+    failed = hostile.escapes or kills.lost or kills.duplicates or crashed or lost or duplicated
+    if failed or not train_ok:
         raise SystemExit(1)
 
 

@@ -146,8 +146,16 @@ def plan_run(
 
 
 def last_checkpoint(plan: TrainingPlan) -> Path | None:
-    """The newest ``checkpoint-N`` directory of the run, if any."""
-    found = [p for p in plan.checkpoints.glob("checkpoint-*") if p.name[11:].isdigit()]
+    """The newest complete ``checkpoint-N`` directory of the run, if any.
+
+    Transformers writes a checkpoint in place and ``trainer_state.json`` last, so a run killed
+    while saving leaves a directory without it: such a directory is not resumed from.
+    """
+    found = [
+        p
+        for p in plan.checkpoints.glob("checkpoint-*")
+        if p.name[11:].isdigit() and (p / "trainer_state.json").is_file()
+    ]
     return max(found, key=lambda p: int(p.name[11:])) if found else None
 
 
