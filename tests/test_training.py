@@ -376,3 +376,29 @@ def test_interrupted_run_resumes_from_its_checkpoint(
         train(write_recipe(recipe, **fields), **recipe_args, resume=True)
     with pytest.raises(RunStateError, match="no checkpoint to resume from"):
         train(recipe, diagnosis_path=diag, output_dir=tmp_path / "empty", resume=True)
+
+
+@pytest.mark.train
+def test_cli_trains_and_refuses_eval_only_items(
+    dataset: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from finbehave.cli import app
+
+    grpo = {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 16,
+            "max_steps": 1, "save_steps": 1, "use_cpu": True}  # fmt: skip
+    recipe = write_recipe(
+        tmp_path / "r.yaml", model=str(tiny_model), dataset=str(dataset), grpo=grpo
+    )
+    runner = CliRunner()
+    refused = write_diag(tmp_path / "bad.json", ["finqa-acme-003"], ["finqa-acme-001"])
+    args = ["train", "--recipe", str(recipe), "--output", str(tmp_path / "out")]
+    result = runner.invoke(app, [*args, "--diagnosis", str(refused)])
+    assert result.exit_code == 2 and "--allow-eval-only" in result.output
+    good = write_diag(tmp_path / "good.json", ["finqa-acme-002"], ["finqa-acme-001"])
+    result = runner.invoke(app, [*args, "--diagnosis", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "trained 1 steps on 1 items" in result.output
+    assert "evaluate: inspect eval finbehave/finqa --model finbehave/local/" in result.output
+    assert (tmp_path / "out" / "adapter" / "adapter_config.json").is_file()

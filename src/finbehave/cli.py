@@ -210,8 +210,8 @@ def run(
             result = report_experiment(experiment, logs)
         except ReportInputError as exc:
             raise fail(f"report: {exc}", EXIT_FAILED) from None
-        console.print(f"report:    {result.index}", highlight=False)
-        console.print(f"diagnosis: {result.diagnosis_path}", highlight=False)
+        console.print(f"report:    {result.index}", highlight=False, soft_wrap=True)
+        console.print(f"diagnosis: {result.diagnosis_path}", highlight=False, soft_wrap=True)
     if not success:
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 
@@ -342,8 +342,8 @@ def report(
         f"weakest ({escape(result.diagnosis.subject)}): {', '.join(weakest) or 'none'}",
         highlight=False,
     )
-    console.print(f"report:    {result.index}", highlight=False)
-    console.print(f"diagnosis: {result.diagnosis_path}", highlight=False)
+    console.print(f"report:    {result.index}", highlight=False, soft_wrap=True)
+    console.print(f"diagnosis: {result.diagnosis_path}", highlight=False, soft_wrap=True)
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
 
@@ -412,12 +412,17 @@ def train(
             f"training needs the [train] extra ({exc}): pip install 'finbehave[train]'"
         ) from None
     target = result.adapter_dir or result.model_dir
-    console.print(f"trained {result.global_step} steps on {len(result.items)} items -> {target}")
+    console.print(
+        f"trained {result.global_step} steps on {len(result.items)} items -> {target}",
+        highlight=False,
+        soft_wrap=True,
+    )
     args = " ".join(f"-M {k}={v}" for k, v in result.eval_model_args.items())
     console.print(
         f"evaluate: inspect eval finbehave/finqa --model {result.eval_model} {args}".rstrip(),
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
 
 
