@@ -48,37 +48,41 @@ def load_yaml(path: Path, what: str = "file") -> Any:
         raise YamlError(f"{path}: no such {what}; check the path")
     if path.stat().st_size > MAX_BYTES:
         raise YamlError(f"{path}: {what} larger than {MAX_BYTES} bytes; is it the right file?")
-    text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return _load(path.read_text(encoding="utf-8", errors="replace"), path, what)
     except RecursionError:
         raise YamlError(
             f"{path}: nested too deeply to be a {what}; is it the right file?"
         ) from None
+
+
+def _load(text: str, path: Path, what: str) -> Any:
+    """Compose once, measure the expansion, then construct from the same node graph."""
+    try:
+        loader = yaml.SafeLoader(text)
+        node = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise YamlError(f"{path}:{where}: not valid YAML ({problem}); fix the syntax") from None
-    if node is None:
-        return None
     try:
-        too_big = _expanded_size(node) > MAX_EXPANDED_NODES
-    except RecursionError:
-        too_big = True
-    if too_big:
-        raise YamlError(
-            f"{path}: anchors/aliases expand to more than {MAX_EXPANDED_NODES} nodes; "
-            f"write the {what} without recursive aliases"
-        )
-    try:
-        return yaml.SafeLoader(text).get_single_data()
-    except RecursionError:
-        raise YamlError(
-            f"{path}: nested too deeply to be a {what}; is it the right file?"
-        ) from None
+        if node is None:
+            return None
+        try:
+            too_big = _expanded_size(node) > MAX_EXPANDED_NODES
+        except RecursionError:
+            too_big = True
+        if too_big:
+            raise YamlError(
+                f"{path}: anchors/aliases expand to more than {MAX_EXPANDED_NODES} nodes; "
+                f"write the {what} without recursive aliases"
+            )
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise YamlError(
             f"{path}: not a plain YAML {what} ({problem[:160]}); remove tags such as !!python"
         ) from None
+    finally:
+        loader.dispose()
