@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from finbehave.files import write_text_atomic
 from finbehave.rubrics.spec import BEHAVIOURS
 
 SCHEMA_VERSION = 1
@@ -166,11 +167,7 @@ def load_diagnosis(path: str | Path) -> Diagnosis:
 
 def write_diagnosis(diagnosis: Diagnosis, path: str | Path) -> Path:
     """Write ``diagnosis`` as indented JSON (atomically) and return the path."""
-    path = Path(path)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(diagnosis.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(Path(path), diagnosis.model_dump_json(indent=2) + "\n")
 
 
 if __name__ == "__main__":

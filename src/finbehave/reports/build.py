@@ -14,6 +14,7 @@ import pandas as pd
 
 from finbehave import __version__
 from finbehave.diagnosis import Diagnosis, write_diagnosis
+from finbehave.files import write_text_atomic
 from finbehave.reports.analysis import ALL_TASKS, METRICS, Analysis, Comparison, samples_frame
 from finbehave.reports.diagnose import ItemSource, build_diagnosis
 from finbehave.reports.logs import LogSet, ReportInputError, Source, read_logs
@@ -235,10 +236,7 @@ def build_report(
             diagnosis=diagnosis,
         )
     )
-    index = out_dir / "index.html"
-    tmp = index.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(index)
+    index = write_text_atomic(out_dir / "index.html", html)
     return ReportResult(
         index=index,
         diagnosis_path=diagnosis_path,

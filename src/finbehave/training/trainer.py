@@ -42,6 +42,7 @@ from typing import Any
 from finbehave.data.items import Item
 from finbehave.data.store import DatasetStore, load_dataset
 from finbehave.diagnosis import Diagnosis, DiagnosisError, load_diagnosis
+from finbehave.files import write_text_atomic
 from finbehave.rubrics.spec import Rubric, load_rubric
 from finbehave.training.environment import FinQAToolEnv
 from finbehave.training.items import select_items, training_rows
@@ -254,9 +255,7 @@ def run_card(plan: TrainingPlan, base: str, **state: Any) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def _trim_log(path: Path, max_step: int) -> None:
