@@ -24,6 +24,7 @@ from finbehave.reports.stats import (
     pass_at_k,
     pass_hat_k,
 )
+from finbehave.rubrics.score import MET_AT
 from finbehave.rubrics.spec import BEHAVIOURS, SCORE_KEYS
 
 METRICS = ("correct", *SCORE_KEYS)
@@ -62,6 +63,8 @@ class Analysis:
         self.db.execute("CREATE TABLE samples AS SELECT * FROM samples_df")
         self.runs: list[str] = list(dict.fromkeys(frame["run"]))
         self.tasks: list[str] = sorted(set(frame["task"]))
+        # the task label whose rates pool every task (the only task when there is one)
+        self.pooled = ALL_TASKS if len(self.tasks) > 1 else self.tasks[0]
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         return self.db.execute(query, params or []).df()
@@ -130,10 +133,10 @@ class Analysis:
     def conditional(self) -> pd.DataFrame:
         """Accuracy given behaviours and item features, per run (Wilson intervals)."""
         views = {
-            "tool_discovery": """CASE WHEN tool_discovery IS NULL THEN 'n/a'
-                WHEN tool_discovery >= 0.5 THEN 'listed tables' ELSE 'did not list' END""",
-            "schema_inspection": """CASE WHEN schema_inspection IS NULL THEN 'never queried'
-                WHEN schema_inspection >= 0.5 THEN 'inspected' ELSE 'did not inspect' END""",
+            "tool_discovery": f"""CASE WHEN tool_discovery IS NULL THEN 'n/a'
+                WHEN tool_discovery >= {MET_AT} THEN 'listed tables' ELSE 'did not list' END""",
+            "schema_inspection": f"""CASE WHEN schema_inspection IS NULL THEN 'never queried'
+                WHEN schema_inspection >= {MET_AT} THEN 'inspected' ELSE 'did not inspect' END""",
             "tool_error": """CASE WHEN tool_errors > 0 THEN 'a tool call failed'
                 ELSE 'no tool error' END""",
             "tables": """CASE WHEN multi_table THEN 'multi-table' ELSE 'single-table' END""",
@@ -153,15 +156,15 @@ class Analysis:
         return pd.DataFrame(out)
 
     def failing(self, run: str, behaviour: str, limit: int = 5) -> tuple[int, list[str], list[str]]:
-        """(samples below 0.5, most frequent tags among them, example item ids)."""
+        """(samples below ``MET_AT``, most frequent tags among them, example item ids)."""
         failed = self.sql(
-            f'SELECT sample_id, tags FROM samples WHERE run = ? AND "{behaviour}" < 0.5 '
+            f'SELECT sample_id, tags FROM samples WHERE run = ? AND "{behaviour}" < {MET_AT} '
             "ORDER BY task, sample_id",
             [run],
         )
         tags = self.sql(
             f"""SELECT tag, count(*) AS n FROM
-                  (SELECT unnest(tags) AS tag FROM samples WHERE run = ? AND "{behaviour}" < 0.5)
+                  (SELECT unnest(tags) AS tag FROM samples WHERE run = ? AND "{behaviour}" < {MET_AT})
                 GROUP BY tag ORDER BY n DESC, tag LIMIT 3""",
             [run],
         )
@@ -183,22 +186,18 @@ class Analysis:
                 ORDER BY a.task, a.sample_id, a.epoch""",
             [reference, other],
         )
-        keep = ~(pairs["a_correct"].isna() | pairs["b_correct"].isna())
-        test = mcnemar_test(
-            pairs.loc[keep, "a_correct"].to_numpy() >= 0.5,
-            pairs.loc[keep, "b_correct"].to_numpy() >= 0.5,
-        )
+        scored = pairs.dropna(subset=["a_correct", "b_correct"])
+        a, b = scored["a_correct"] >= MET_AT, scored["b_correct"] >= MET_AT
         deltas = {
             m: paired_difference(pairs[f"a_{m}"].to_numpy(), pairs[f"b_{m}"].to_numpy())
             for m in SCORE_KEYS
         }
-        a, b = pairs["a_correct"] >= 0.5, pairs["b_correct"] >= 0.5
-        label = pairs["task"] + "/" + pairs["sample_id"]
+        label = scored["task"] + "/" + scored["sample_id"]
         return Comparison(
             reference=reference,
             other=other,
             pairs=pairs,
-            mcnemar=test,
+            mcnemar=mcnemar_test(a.to_numpy(), b.to_numpy()),
             deltas=deltas,
             fixed=list(dict.fromkeys(label[~a & b])),
             broken=list(dict.fromkeys(label[a & ~b])),
@@ -233,19 +232,12 @@ def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def behaviour_rates(rates: pd.DataFrame, run: str) -> dict[str, Estimate]:
-    """The run's estimates for each behaviour pooled over tasks."""
-    tasks = set(rates.loc[rates.run == run, "task"])
-    task = ALL_TASKS if ALL_TASKS in tasks else next(iter(tasks))
+def row_estimate(row: pd.Series) -> Estimate:
+    """The ``Estimate`` stored in one row of ``rates()`` or ``conditional()``."""
+    return Estimate(row["value"], row["low"], row["high"], int(row["n"]), row["method"])
+
+
+def behaviour_rates(rates: pd.DataFrame, run: str, task: str) -> dict[str, Estimate]:
+    """The run's estimate for each behaviour on ``task`` (``Analysis.pooled``: all tasks)."""
     rows = rates[(rates.run == run) & (rates.task == task)].set_index("metric")
-    return {
-        b: Estimate(
-            rows.at[b, "value"],
-            rows.at[b, "low"],
-            rows.at[b, "high"],
-            int(rows.at[b, "n"]),
-            rows.at[b, "method"],
-        )
-        for b in BEHAVIOURS
-        if b in rows.index
-    }
+    return {b: row_estimate(rows.loc[b]) for b in BEHAVIOURS if b in rows.index}

@@ -15,11 +15,17 @@ import pandas as pd
 from finbehave import __version__
 from finbehave.diagnosis import Diagnosis, write_diagnosis
 from finbehave.files import write_text_atomic
-from finbehave.reports.analysis import ALL_TASKS, METRICS, Analysis, Comparison, samples_frame
+from finbehave.reports.analysis import (
+    ALL_TASKS,
+    METRICS,
+    Analysis,
+    Comparison,
+    row_estimate,
+    samples_frame,
+)
 from finbehave.reports.diagnose import ItemSource, build_diagnosis
 from finbehave.reports.logs import LogSet, ReportInputError, Source, read_logs
 from finbehave.reports.plots import LABELS, deltas_plot, heatmap, rates_plot, taxonomy_plot
-from finbehave.reports.stats import Estimate
 from finbehave.rubrics.score import TAG_MEANINGS
 from finbehave.rubrics.spec import BEHAVIOURS
 
@@ -59,12 +65,6 @@ def _dataset_items(name: str) -> list:
     return list(load_dataset(name).items())
 
 
-def _estimate(row: pd.Series | None) -> Estimate | None:
-    if row is None:
-        return None
-    return Estimate(row["value"], row["low"], row["high"], int(row["n"]), row["method"])
-
-
 def _rate_tables(rates: pd.DataFrame, runs: list[str]) -> list[tuple[str, list]]:
     out = []
     for task in [*sorted(set(rates.task) - {ALL_TASKS}), ALL_TASKS]:
@@ -76,7 +76,7 @@ def _rate_tables(rates: pd.DataFrame, runs: list[str]) -> list[tuple[str, list]]
             cells = sub[sub.run == run].set_index("metric")
             if cells.empty:
                 continue
-            table.append((run, [_estimate(cells.loc[m]) for m in SHOWN]))
+            table.append((run, [row_estimate(cells.loc[m]) for m in SHOWN]))
         out.append((task, table))
     return out
 
@@ -88,7 +88,7 @@ def _conditional(cond: pd.DataFrame, runs: list[str]) -> list[tuple[str, list]]:
         for level, rows in group.groupby("level", sort=True):
             by_run = rows.set_index("run")
             table.append(
-                (level, [_estimate(by_run.loc[r]) if r in by_run.index else None for r in runs])
+                (level, [row_estimate(by_run.loc[r]) if r in by_run.index else None for r in runs])
             )
         out.append((view, table))
     return out
@@ -202,8 +202,9 @@ def build_report(
     )
     diagnosis_path = write_diagnosis(diagnosis, out_dir / "diagnosis.json")
 
-    pooled = ALL_TASKS if ALL_TASKS in set(rates.task) else analysis.tasks[0]
+    pooled = analysis.pooled
     comparisons = analysis.comparisons(runs[0]) if len(runs) > 1 else []
+    taxonomy = analysis.taxonomy()
     matrix = (
         rates[(rates.task == pooled) & rates.metric.isin(BEHAVIOURS)]
         .pivot(index="run", columns="metric", values="value")
@@ -227,8 +228,8 @@ def build_report(
                 rates[rates.task == pooled], list(SHOWN), runs, f"Rates ({pooled})"
             ),
             pass_k=analysis.pass_k().to_dict("records"),
-            taxonomy=_taxonomy(logset, analysis.taxonomy(), runs),
-            taxonomy_svg=taxonomy_plot(analysis.taxonomy(), runs) if logset.exemplars else "",
+            taxonomy=_taxonomy(logset, taxonomy, runs),
+            taxonomy_svg=taxonomy_plot(taxonomy, runs) if logset.exemplars else "",
             conditional=_conditional(analysis.conditional(), runs),
             reference=runs[0],
             comparisons=[_comparison(c) for c in comparisons],

@@ -3,7 +3,7 @@
 - ``weakest``: the subject's behaviours by deficiency (1 - rate), most deficient first. At equal
   deficiency a process behaviour ranks before ``answer_correctness``: correctness is the outcome
   the other behaviours explain, and the process is what training can target.
-- ``target_items.train``: train-split, non-eval-only items whose traces scored below 0.5 on one of
+- ``target_items.train``: train-split, non-eval-only items whose traces scored below ``MET_AT`` (0.5) on one of
   the two weakest behaviours. When the logs hold no train-split traces (the usual case: evaluation
   runs on the test split), the items come from the dataset's train split, taken from the
   (task, question kind) groups where the subject failed those behaviours. Single-table items come
@@ -29,6 +29,7 @@ from finbehave.diagnosis import (
 )
 from finbehave.reports.analysis import Analysis, behaviour_rates
 from finbehave.reports.stats import Estimate
+from finbehave.rubrics.score import MET_AT
 
 WEAKEST_TARGETED = 2
 
@@ -84,7 +85,7 @@ def _targets(
         return TargetItems(
             train=[], held_out=held_out, selection="no deficient behaviour: nothing to target"
         )
-    failed = frame[pd.concat([frame[b] < 0.5 for b in focus], axis=1).any(axis=1)]
+    failed = frame[pd.concat([frame[b] < MET_AT for b in focus], axis=1).any(axis=1)]
     names = " or ".join(focus)
     on_train = failed[(failed.split == "train") & ~failed.eval_only]
     if not on_train.empty:
@@ -92,7 +93,7 @@ def _targets(
         return TargetItems(
             train=list(dict.fromkeys(firsts)),
             held_out=held_out,
-            selection=f"train-split items whose traces scored < 0.5 on {names}",
+            selection=f"train-split items whose traces scored < {MET_AT} on {names}",
         )
     groups = set(zip(failed.task, failed.kind, strict=True))
     if dataset_items is None or not groups:
@@ -114,7 +115,7 @@ def _targets(
         held_out=held_out,
         selection=(
             f"train-split items of dataset {dataset!r} in the (task, kind) groups where "
-            f"{subject} scored < 0.5 on {names}; single-table first"
+            f"{subject} scored < {MET_AT} on {names}; single-table first"
         ),
     )
 
@@ -155,9 +156,11 @@ def build_diagnosis(
         models[run] = ModelDiagnosis(
             model=str(frame["model"].iloc[0]),
             samples=len(frame),
-            behaviours={b: _stat(e) for b, e in behaviour_rates(rates, run).items()},
+            behaviours={
+                b: _stat(e) for b, e in behaviour_rates(rates, run, analysis.pooled).items()
+            },
         )
-    subject_rates = behaviour_rates(rates, subject)
+    subject_rates = behaviour_rates(rates, subject, analysis.pooled)
     weakest = _weakest(analysis, subject, subject_rates)
     subject_frame = analysis.frame[analysis.frame.run == subject]
     dataset = str(subject_frame["dataset"].iloc[0])

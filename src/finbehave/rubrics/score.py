@@ -24,6 +24,7 @@ from finbehave.rubrics.spec import BEHAVIOURS, Criterion, Rubric, item_criteria
 from finbehave.rubrics.trace import Trace, parse_trace
 
 Verdict = Literal["met", "unmet", "not_applicable", "error"]
+MET_AT = 0.5  # a criterion (or behaviour) score at or above this counts as met
 TAG_MEANINGS = {
     "nonexistent_table": "queried or inspected a table that does not exist",
     "repeated_failing_call": "sent an identical failing call again",
@@ -192,7 +193,7 @@ def score_trace(
             verdict = "error"
         elif score is not None:
             tags.update(outcome.tags)
-            verdict = "met" if score >= 0.5 else "unmet"
+            verdict = "met" if score >= MET_AT else "unmet"
             points = criterion.weight * score
             if criterion.weight > 0:
                 sums[criterion.behaviour] += points
