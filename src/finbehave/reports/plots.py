@@ -33,46 +33,61 @@ def _errors(values: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarr
     return np.nan_to_num(np.vstack([values - lows, highs - values]).clip(min=0))
 
 
-def rates_plot(rates: pd.DataFrame, metrics: list[str], runs: list[str], title: str) -> str:
-    """Grouped horizontal bars: each metric's rate per run, with 95% intervals."""
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(metrics) * max(1, len(runs)) ** 0.5 + 1.2))
+def _grouped_bars(
+    labels: list[str],
+    runs: list[str],
+    bars: list[tuple[np.ndarray, np.ndarray | None]],
+    xlabel: str,
+    row_height: float,
+) -> tuple[plt.Figure, plt.Axes]:
+    """Horizontal bars, one group per label and one colour per run (``bars`` in run order)."""
+    fig, ax = plt.subplots(figsize=(7, row_height * len(labels) * max(1, len(runs)) ** 0.5 + 1.2))
     height = 0.8 / len(runs)
-    y = np.arange(len(metrics))
-    for i, run in enumerate(runs):
-        sub = rates[rates.run == run].set_index("metric").reindex(metrics)
-        v, lo, hi = (sub[c].to_numpy(dtype=float) for c in ("value", "low", "high"))
+    y = np.arange(len(labels))
+    for i, (run, (values, errors)) in enumerate(zip(runs, bars, strict=True)):
         ax.barh(
             y + i * height,
-            np.nan_to_num(v),
+            values,
             height,
-            xerr=_errors(v, lo, hi),
+            xerr=errors,
             label=run,
             color=COLOURS[i % 10],
             capsize=2,
         )
-    ax.set_yticks(y + height * (len(runs) - 1) / 2, [LABELS.get(m, m) for m in metrics])
+    ax.set_yticks(y + height * (len(runs) - 1) / 2, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("rate (95% CI; Wilson for 0/1 scores, bootstrap for means)")
-    ax.set_title(title)
+    ax.set_xlabel(xlabel)
     ax.legend(fontsize=7, loc="lower right")
+    return fig, ax
+
+
+def rates_plot(rates: pd.DataFrame, metrics: list[str], runs: list[str], title: str) -> str:
+    """Grouped horizontal bars: each metric's rate per run, with 95% intervals."""
+    bars = []
+    for run in runs:
+        sub = rates[rates.run == run].set_index("metric").reindex(metrics)
+        v, lo, hi = (sub[c].to_numpy(dtype=float) for c in ("value", "low", "high"))
+        bars.append((np.nan_to_num(v), _errors(v, lo, hi)))
+    fig, ax = _grouped_bars(
+        [LABELS.get(m, m) for m in metrics],
+        runs,
+        bars,
+        "rate (95% CI; Wilson for 0/1 scores, bootstrap for means)",
+        0.45,
+    )
+    ax.set_title(title)
     return _svg(fig)
 
 
 def taxonomy_plot(taxonomy: pd.DataFrame, runs: list[str]) -> str:
     """Failure-tag shares per run (colours as in ``rates_plot``), most frequent tag first."""
     tags = list(taxonomy.groupby("tag")["n"].sum().sort_values(ascending=False).index)
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(tags) * max(1, len(runs)) ** 0.5 + 1.2))
-    height = 0.8 / len(runs)
-    y = np.arange(len(tags))
-    for i, run in enumerate(runs):
-        share = taxonomy[taxonomy.run == run].set_index("tag")["share"].reindex(tags).fillna(0)
-        ax.barh(y + i * height, share.to_numpy(), height, label=run, color=COLOURS[i % 10])
-    ax.set_yticks(y + height * (len(runs) - 1) / 2, tags)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of the run's samples with the tag")
-    ax.legend(fontsize=7, loc="lower right")
+    shares = taxonomy.pivot(index="tag", columns="run", values="share").reindex(tags).fillna(0)
+    bars = [
+        (shares[run].to_numpy() if run in shares else np.zeros(len(tags)), None) for run in runs
+    ]
+    fig, _ = _grouped_bars(tags, runs, bars, "share of the run's samples with the tag", 0.35)
     return _svg(fig)
 
 
