@@ -25,7 +25,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolCall, ToolCallError
 
-SUBMIT = "submit"
+from finbehave.rubrics.trace import SUBMIT
 
 
 def _text(content: Any) -> str:

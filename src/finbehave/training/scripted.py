@@ -19,7 +19,8 @@ from typing import Any
 
 from finbehave.data.items import Item
 from finbehave.models.scripted import POLICIES, Step
-from finbehave.training.messages import SUBMIT, tool_error
+from finbehave.rubrics.trace import SUBMIT
+from finbehave.training.messages import tool_error
 
 _CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.DOTALL)
 _RESULT = re.compile(r"<tool_response>\n(.*?)\n</tool_response>", re.DOTALL)
