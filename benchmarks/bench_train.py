@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from datasets import Dataset
 from peft import LoraConfig
-from tiny_lm import save_tiny_model
+from tiny_lm import TOOL_CONTEXT, save_tiny_model
 from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
 from trl import GRPOTrainer
 
@@ -107,10 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         work = Path(tmp)
-        model = save_tiny_model(work / "tiny")
-        config = json.loads((model / "config.json").read_text())
-        config["max_position_embeddings"] = 32768  # byte-level prompt with tool schemas: ~5k
-        (model / "config.json").write_text(json.dumps(config))
+        model = save_tiny_model(work / "tiny", max_positions=TOOL_CONTEXT)
         rows = []
         for mode, length in (("random", 32), ("scripted", 4096)):
             recipe = {

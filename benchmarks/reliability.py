@@ -32,7 +32,7 @@ from fake_openai_server import (
     tool_call,
 )
 from test_providers import fake_agent
-from tiny_dataset import write_tiny_dataset
+from tiny_dataset import write_diag, write_tiny_dataset
 
 from finbehave.reliability import hostile_sql_drill, kill_resume_drill
 
@@ -135,29 +135,12 @@ def train_kill_drill(work: Path, kills: int = 5, steps: int = 10, seed: int = 0)
     import signal
     import subprocess
 
-    from tiny_lm import save_tiny_model
-
-    from finbehave.diagnosis import Diagnosis, ModelDiagnosis, TargetItems, write_diagnosis
-    from finbehave.rubrics.spec import load_rubric
+    from tiny_lm import TOOL_CONTEXT, save_tiny_model
 
     rng = random.Random(seed)
     dataset = write_tiny_dataset(work / "data")
-    model = save_tiny_model(work / "model")
-    config = json.loads((model / "config.json").read_text())
-    config["max_position_embeddings"] = 32768  # room for the byte-level prompt with tools
-    (model / "config.json").write_text(json.dumps(config))
-    diagnosis = write_diagnosis(
-        Diagnosis(
-            rubric_version=load_rubric(None).version,
-            subject="m",
-            models={"m": ModelDiagnosis(model="m", samples=1, behaviours={})},
-            weakest=[],
-            reward_weights={"tool_discovery": 0.5, "grounding": 0.5},
-            target_items=TargetItems(train=["finqa-acme-002"], held_out=[], selection="drill"),
-            recommendation="",
-        ),
-        work / "diagnosis.json",
-    )
+    model = save_tiny_model(work / "model", max_positions=TOOL_CONTEXT)
+    diagnosis = write_diag(work / "diagnosis.json", ["finqa-acme-002"], [])
     recipe = work / "recipe.yaml"
     grpo = {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 16,
             "max_steps": steps, "save_steps": 1, "use_cpu": True}  # fmt: skip

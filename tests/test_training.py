@@ -11,16 +11,13 @@ from typing import Any
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalSample, read_eval_log
-from tiny_dataset import INCOME, SEGMENTS, tiny_items, write_tiny_dataset
+from tiny_dataset import INCOME, SEGMENTS, tiny_items, write_diag, write_tiny_dataset
 
 from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
 from finbehave.diagnosis import (
     Diagnosis,
     DiagnosisError,
-    ModelDiagnosis,
-    TargetItems,
-    write_diagnosis,
 )
 from finbehave.env.environment import EnvToolError
 from finbehave.rubrics.spec import BEHAVIOURS, load_rubric
@@ -57,19 +54,6 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with (root / "items.jsonl").open("a") as handle:
         handle.writelines(item.model_dump_json() + "\n" for item in _extra_items())
     return root
-
-
-def write_diag(path: Path, train: list[str], held_out: list[str], **update: Any) -> Path:
-    diagnosis = Diagnosis(
-        rubric_version=load_rubric(None).version,
-        subject="m",
-        models={"m": ModelDiagnosis(model="m", samples=1, behaviours={})},
-        weakest=[],
-        reward_weights={"tool_discovery": 0.5, "grounding": 0.5},
-        target_items=TargetItems(train=train, held_out=held_out, selection="tests"),
-        recommendation="",
-    ).model_copy(update=update)
-    return write_diagnosis(diagnosis, path)
 
 
 def write_recipe(path: Path, **fields: Any) -> Path:
@@ -243,13 +227,9 @@ def test_tool_schemas_match_the_evaluation_tools(tmp_path: Path) -> None:
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny random model, with room for the byte-level prompt (~5k tokens with the tools)."""
     pytest.importorskip("trl")
-    from tiny_lm import save_tiny_model
+    from tiny_lm import TOOL_CONTEXT, save_tiny_model
 
-    directory = save_tiny_model(tmp_path_factory.mktemp("tiny-model"))
-    config = json.loads((directory / "config.json").read_text())
-    config["max_position_embeddings"] = 32768
-    (directory / "config.json").write_text(json.dumps(config))
-    return directory
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-model"), max_positions=TOOL_CONTEXT)
 
 
 def _logged_samples(dataset: Path, log_dir: Path, policies: list[str]) -> list[EvalSample]:

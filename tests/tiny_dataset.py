@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from finbehave.data.items import ColumnSpec, CompanyTables, Item, TableSpec
 
@@ -115,3 +116,20 @@ def write_tiny_dataset(root: Path, name: str = "tiny") -> Path:
         "".join(item.model_dump_json() + "\n" for item in tiny_items())
     )
     return root
+
+
+def write_diag(path: Path, train: list[str], held_out: list[str], **update: Any) -> Path:
+    """A minimal valid diagnosis.json targeting ``train`` and holding out ``held_out``."""
+    from finbehave.diagnosis import Diagnosis, ModelDiagnosis, TargetItems, write_diagnosis
+    from finbehave.rubrics.spec import load_rubric
+
+    diagnosis = Diagnosis(
+        rubric_version=load_rubric(None).version,
+        subject="m",
+        models={"m": ModelDiagnosis(model="m", samples=1, behaviours={})},
+        weakest=[],
+        reward_weights={"tool_discovery": 0.5, "grounding": 0.5},
+        target_items=TargetItems(train=train, held_out=held_out, selection="tests"),
+        recommendation="",
+    ).model_copy(update=update)
+    return write_diagnosis(diagnosis, path)

@@ -36,8 +36,17 @@ def qwen_template() -> str:
     return qwen2_5_chat_template
 
 
-def save_tiny_model(directory: Path, chat_template: str | None = None) -> Path:
-    """Save a 2-layer, hidden-32 random Qwen2 model and the tiny tokenizer to ``directory``."""
+TOOL_CONTEXT = 32768  # room for a byte-level prompt with the tool schemas (~5k tokens)
+
+
+def save_tiny_model(
+    directory: Path, chat_template: str | None = None, max_positions: int = 4096
+) -> Path:
+    """Save a 2-layer, hidden-32 random Qwen2 model and the tiny tokenizer to ``directory``.
+
+    Training with tools needs ``max_positions=TOOL_CONTEXT``: otherwise TRL treats every tool
+    turn as too long.
+    """
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
@@ -49,7 +58,7 @@ def save_tiny_model(directory: Path, chat_template: str | None = None) -> Path:
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,
-        max_position_embeddings=4096,
+        max_position_embeddings=max_positions,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=None,
