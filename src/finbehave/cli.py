@@ -337,9 +337,8 @@ def report(
     for error in result.errors:
         err_console.print(f"[yellow]skipped:[/] {escape(error)}", highlight=False, soft_wrap=True)
     console.print(f"{result.samples} samples from {len(result.runs)} runs")
-    weakest = [f"{w.behaviour} {w.rate:.0%}" for w in result.diagnosis.weakest if w.deficiency > 0]
     console.print(
-        f"weakest ({escape(result.diagnosis.subject)}): {', '.join(weakest) or 'none'}",
+        f"weakest ({escape(result.diagnosis.subject)}): {result.diagnosis.weakest_summary()}",
         highlight=False,
     )
     console.print(f"report:    {result.index}", highlight=False, soft_wrap=True)

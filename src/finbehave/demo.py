@@ -30,7 +30,7 @@ from finbehave.experiment import (
     report_experiment,
     run_experiment,
 )
-from finbehave.reports.build import ReportResult, build_report
+from finbehave.reports.build import build_report
 from finbehave.reports.logs import Source
 
 console = Console()
@@ -38,11 +38,6 @@ console = Console()
 
 def _say(step: str) -> None:
     console.rule(f"[bold]{step}")
-
-
-def _weakest(report: ReportResult) -> str:
-    found = [f"{w.behaviour} {w.rate:.0%}" for w in report.diagnosis.weakest if w.deficiency > 0]
-    return ", ".join(found) or "none"
 
 
 def run_experiment_step(experiment: Experiment, log_dir: Path) -> list[Path]:
@@ -53,7 +48,9 @@ def run_experiment_step(experiment: Experiment, log_dir: Path) -> list[Path]:
     for model, stats in report.diagnosis.models.items():
         accuracy = stats.behaviours["answer_correctness"].rate
         console.print(f"  {model:<10} accuracy {accuracy:.0%} on {stats.samples} samples")
-    console.print(f"diagnosis of {report.diagnosis.subject}: weakest {_weakest(report)}")
+    console.print(
+        f"diagnosis of {report.diagnosis.subject}: weakest {report.diagnosis.weakest_summary()}"
+    )
     console.print(f"report: {report.index.resolve()}", highlight=False)
     return logs
 

@@ -70,6 +70,11 @@ class Weakness(BaseModel):
     example_items: list[str] = Field(description="A few failing item ids.")
 
 
+def deficient(weakest: list[Weakness]) -> list[Weakness]:
+    """The weaknesses that are real (rate below 1), most deficient first."""
+    return [w for w in weakest if w.deficiency > 0]
+
+
 class TargetItems(BaseModel):
     """Items to train on (train split only) and held-out items to evaluate on (never overlap)."""
 
@@ -100,6 +105,11 @@ class Diagnosis(BaseModel):
     reward_weights: dict[str, float]
     target_items: TargetItems
     recommendation: str
+
+    def weakest_summary(self) -> str:
+        """One line for terminals: the deficient behaviours with their rates."""
+        found = [f"{w.behaviour} {w.rate:.0%}" for w in deficient(self.weakest)]
+        return ", ".join(found) or "none"
 
     @model_validator(mode="after")
     def _consistent(self) -> Diagnosis:

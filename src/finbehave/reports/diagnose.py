@@ -25,6 +25,7 @@ from finbehave.diagnosis import (
     ModelDiagnosis,
     TargetItems,
     Weakness,
+    deficient,
     derive_weights,
 )
 from finbehave.reports.analysis import Analysis, behaviour_rates
@@ -80,7 +81,7 @@ def _targets(
 ) -> TargetItems:
     frame = analysis.frame[analysis.frame.run == subject]
     held_out = sorted(set(frame.loc[frame.split == "test", "sample_id"]))
-    focus = [w.behaviour for w in weakest if w.deficiency > 0][:WEAKEST_TARGETED]
+    focus = [w.behaviour for w in deficient(weakest)][:WEAKEST_TARGETED]
     if not focus:
         return TargetItems(
             train=[], held_out=held_out, selection="no deficient behaviour: nothing to target"
@@ -123,11 +124,11 @@ def _targets(
 def _recommendation(
     weakest: list[Weakness], targets: TargetItems, subject: str, frame: pd.DataFrame
 ) -> str:
-    deficient = [w for w in weakest if w.deficiency > 0]
-    if not deficient:
+    worst = deficient(weakest)
+    if not worst:
         return f"{subject} shows no deficient behaviour on these items; evaluate on harder items."
     named = ", ".join(
-        f"{w.behaviour} {w.rate:.0%} [{w.ci_low:.0%}, {w.ci_high:.0%}]" for w in deficient[:3]
+        f"{w.behaviour} {w.rate:.0%} [{w.ci_low:.0%}, {w.ci_high:.0%}]" for w in worst[:3]
     )
     multi = frame.loc[frame.run == subject, "multi_table"]
     text = f"Weakest behaviours of {subject}: {named}. "
