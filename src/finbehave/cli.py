@@ -315,18 +315,18 @@ def report(
     from rich.progress import Progress
 
     from finbehave.reports.build import build_report
-    from finbehave.reports.logs import ReportInputError, Source, count_logs
+    from finbehave.reports.logs import ReportInputError, Source, log_files
     from finbehave.rubrics.spec import RubricError
 
     sources = [Source(p) for p in logs or []] + _compare_sources(compare or [])
     if not sources:
         raise fail("no logs given; pass LOG_OR_DIR arguments or --compare NAME=LOG_OR_DIR")
     try:
-        total = sum(1 for _ in count_logs(sources))
+        files = log_files(sources)
         with Progress(console=err_console, transient=True) as progress:
-            bar = progress.add_task("reading logs", total=total)
+            bar = progress.add_task("reading logs", total=len(files))
             result = build_report(
-                sources,
+                files,
                 output,
                 rubric=rubric,
                 subject=subject,

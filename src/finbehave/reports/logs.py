@@ -9,7 +9,7 @@ be read is reported as one line naming the file and skipped; the other logs are 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -325,7 +325,6 @@ def read_logs(
     return reader.out
 
 
-def count_logs(sources: Iterable[Source]) -> Iterator[Path]:
-    """Every log file the sources name (for progress bars)."""
-    for source in sources:
-        yield from find_logs(source.path)
+def log_files(sources: Iterable[Source]) -> list[Source]:
+    """One source per log file (folders expanded once), keeping each source's run name."""
+    return [Source(path, source.name) for source in sources for path in find_logs(source.path)]
