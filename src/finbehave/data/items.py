@@ -52,6 +52,11 @@ class Item(BaseModel):
         default_factory=list, description="Extra rubric criteria for this item only."
     )
 
+    @property
+    def multi_table(self) -> bool:
+        """The answer needs two or more tables."""
+        return len(self.required_tables) > 1
+
 
 class ColumnSpec(BaseModel):
     """A column of a table: SQL-safe name, DuckDB type and a short description."""
