@@ -425,6 +425,120 @@ def train(
     )
 
 
+export_app = typer.Typer(
+    help=(
+        "Export the environment and its rubric reward as an installable package, to train "
+        "where RL people train: verifiers (prime-rl) or OpenEnv (TRL, torchforge, SkyRL).\n\n"
+        "Example: `finbehave export verifiers --diagnosis reports/run1/diagnosis.json "
+        "--output exports/finqa-vf`, then `pip install exports/finqa-vf` (its README has the "
+        "run commands)."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+ExportOutput = Annotated[
+    Path, typer.Option("--output", "-o", help="Folder to write the package to (new, or an earlier export).")
+]
+ExportDataset = Annotated[
+    str, typer.Option(help="'embedded', an imported dataset name, or a dataset directory.")
+]
+ExportTasks = Annotated[str, typer.Option(help="Comma-separated tasks: finqa,finqa_reasoning.")]
+ExportSplit = Annotated[
+    str,
+    typer.Option(
+        help="train (default; refuses test, held-out and eval-only items as `finbehave train` "
+        "does), or test/all for an evaluation export."
+    ),
+]
+ExportDiagnosis = Annotated[
+    Path | None,
+    typer.Option(help="diagnosis.json: its train target items and reward weights (default: all "
+    "train items, uniform weights)."),
+]
+ExportRubric = Annotated[
+    Path | None, typer.Option(help="Rubric YAML (default: the packaged rubric).")
+]
+ExportName = Annotated[
+    str | None, typer.Option(help="Package name (default finbehave-finqa[-openenv]).")
+]
+ExportAllowEvalOnly = Annotated[
+    bool, typer.Option(help="Allow items of datasets published for evaluation only.")
+]
+
+
+def _export(target: str, output: Path, **options) -> None:
+    from finbehave.diagnosis import DiagnosisError
+    from finbehave.export.bundle import ExportError, ExportRequest
+    from finbehave.export.package import export_package
+    from finbehave.rubrics.spec import RubricError
+    from finbehave.training.items import ItemSelectionError
+
+    name = options.pop("name")
+    tasks = tuple(t.strip() for t in options.pop("tasks").split(",") if t.strip())
+    request = ExportRequest(tasks=tasks, **options)
+    try:
+        result = export_package(target, request, output, name)  # type: ignore[arg-type]
+    except (ExportError, DatasetError, DiagnosisError, RubricError, ItemSelectionError) as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"exported {result.items} items ({result.weights_source}) as {result.name} -> "
+        f"{result.output}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"install: pip install {result.output}  (see {result.output / 'README.md'})",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@export_app.command("verifiers")
+def export_verifiers(
+    output: ExportOutput,
+    dataset: ExportDataset = "embedded",
+    tasks: ExportTasks = "finqa,finqa_reasoning",
+    split: ExportSplit = "train",
+    diagnosis: ExportDiagnosis = None,
+    rubric: ExportRubric = None,
+    name: ExportName = None,
+    allow_eval_only: ExportAllowEvalOnly = False,
+) -> None:
+    """Write a verifiers (v1) environment package: taskset, tools, rubric reward, items.
+
+    Exit 2 on a bad dataset, diagnosis, rubric, item selection or output folder; nothing is
+    written then.
+    """
+    _export(
+        "verifiers", output, dataset=dataset, tasks=tasks, split=split, diagnosis=diagnosis,
+        rubric=rubric, name=name, allow_eval_only=allow_eval_only,
+    )
+
+
+@export_app.command("openenv")
+def export_openenv(
+    output: ExportOutput,
+    dataset: ExportDataset = "embedded",
+    tasks: ExportTasks = "finqa,finqa_reasoning",
+    split: ExportSplit = "train",
+    diagnosis: ExportDiagnosis = None,
+    rubric: ExportRubric = None,
+    name: ExportName = None,
+    allow_eval_only: ExportAllowEvalOnly = False,
+) -> None:
+    """Write an OpenEnv environment package: a server (WebSocket sessions), client and items.
+
+    Exit 2 on a bad dataset, diagnosis, rubric, item selection or output folder; nothing is
+    written then.
+    """
+    _export(
+        "openenv", output, dataset=dataset, tasks=tasks, split=split, diagnosis=diagnosis,
+        rubric=rubric, name=name, allow_eval_only=allow_eval_only,
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
