@@ -43,7 +43,10 @@ def inspect_scores(bundle: Bundle, item: Item, policy: str, log_dir: Path) -> di
 def rescored(bundle: Bundle, item: Item, conversation: list[dict]) -> tuple[float, dict]:
     """``collapse(score_trace(...))`` of a conversation, computed here from its messages."""
     result = score_trace(
-        to_inspect_messages(conversation), item, bundle.reward.rubric, tolerance=bundle.reward.tolerance
+        to_inspect_messages(conversation),
+        item,
+        bundle.reward.rubric,
+        tolerance=bundle.reward.tolerance,
     )
     return collapse(result, bundle.reward.weights), result.scores
 

@@ -19,17 +19,15 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip(
-    "openenv", reason="needs the [openenv] extra: pip install 'finbehave[openenv]'"
-)
+pytest.importorskip("openenv", reason="needs the [openenv] extra: pip install 'finbehave[openenv]'")
 
-from export_reference import assert_same_scores, inspect_scores, rescored  # noqa: E402
+from export_reference import assert_same_scores, inspect_scores, rescored
 
-from finbehave.env.environment import EnvToolError, FinQAEnv  # noqa: E402
-from finbehave.export.bundle import Bundle, ExportRequest  # noqa: E402
-from finbehave.export.package import BUNDLE, export_package  # noqa: E402
-from finbehave.models.scripted import POLICIES, Step  # noqa: E402
-from finbehave.training.reward import collapse  # noqa: E402
+from finbehave.env.environment import EnvToolError, FinQAEnv
+from finbehave.export.bundle import Bundle, ExportRequest
+from finbehave.export.package import BUNDLE, export_package
+from finbehave.models.scripted import POLICIES, Step
+from finbehave.training.reward import collapse
 
 pytestmark = pytest.mark.slow
 SRC = Path(__file__).resolve().parents[1] / "src"

@@ -437,7 +437,10 @@ export_app = typer.Typer(
 )
 app.add_typer(export_app, name="export")
 ExportOutput = Annotated[
-    Path, typer.Option("--output", "-o", help="Folder to write the package to (new, or an earlier export).")
+    Path,
+    typer.Option(
+        "--output", "-o", help="Folder to write the package to (new, or an earlier export)."
+    ),
 ]
 ExportDataset = Annotated[
     str, typer.Option(help="'embedded', an imported dataset name, or a dataset directory.")
@@ -452,8 +455,10 @@ ExportSplit = Annotated[
 ]
 ExportDiagnosis = Annotated[
     Path | None,
-    typer.Option(help="diagnosis.json: its train target items and reward weights (default: all "
-    "train items, uniform weights)."),
+    typer.Option(
+        help="diagnosis.json: its train target items and reward weights (default: all "
+        "train items, uniform weights)."
+    ),
 ]
 ExportRubric = Annotated[
     Path | None, typer.Option(help="Rubric YAML (default: the packaged rubric).")
@@ -512,8 +517,15 @@ def export_verifiers(
     written then.
     """
     _export(
-        "verifiers", output, dataset=dataset, tasks=tasks, split=split, diagnosis=diagnosis,
-        rubric=rubric, name=name, allow_eval_only=allow_eval_only,
+        "verifiers",
+        output,
+        dataset=dataset,
+        tasks=tasks,
+        split=split,
+        diagnosis=diagnosis,
+        rubric=rubric,
+        name=name,
+        allow_eval_only=allow_eval_only,
     )
 
 
@@ -534,8 +546,15 @@ def export_openenv(
     written then.
     """
     _export(
-        "openenv", output, dataset=dataset, tasks=tasks, split=split, diagnosis=diagnosis,
-        rubric=rubric, name=name, allow_eval_only=allow_eval_only,
+        "openenv",
+        output,
+        dataset=dataset,
+        tasks=tasks,
+        split=split,
+        diagnosis=diagnosis,
+        rubric=rubric,
+        name=name,
+        allow_eval_only=allow_eval_only,
     )
 
 

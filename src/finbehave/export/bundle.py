@@ -222,9 +222,7 @@ class Bundle:
         """Score a whole rollout (prompt + completion as chat dicts, TRL's tool-error text)."""
         result = self.reward.score(conversation, item)
         scores = {key: float(result.scores[key]) for key in SCORE_KEYS}
-        return Scored(
-            collapse(result, self.reward.weights), scores, result.tags, result.submission
-        )
+        return Scored(collapse(result, self.reward.weights), scores, result.tags, result.submission)
 
 
 @cache
