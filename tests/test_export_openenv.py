@@ -24,8 +24,8 @@ pytest.importorskip("openenv", reason="needs the [openenv] extra: pip install 'f
 from export_reference import assert_same_scores, inspect_scores, rescored
 
 from finbehave.env.environment import EnvToolError, FinQAEnv
-from finbehave.export.bundle import Bundle, ExportRequest
-from finbehave.export.package import BUNDLE, export_package
+from finbehave.export.bundle import BUNDLE, Bundle, ExportRequest
+from finbehave.export.package import export_package
 from finbehave.models.scripted import POLICIES, Step
 from finbehave.training.reward import collapse
 

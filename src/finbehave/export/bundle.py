@@ -20,6 +20,7 @@ are refused. ``split="test"`` or ``"all"`` asks for an evaluation export and ski
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import shutil
@@ -40,6 +41,7 @@ from finbehave.training.reward import RubricReward, check_weights, collapse, uni
 from finbehave.vocab import DEFAULT_TOLERANCE, SCORE_KEYS, TASK_NAMES
 
 FORMAT_VERSION = 1
+BUNDLE = "finbehave_bundle"  # the bundle's folder inside an exported package's module
 MANIFEST = "export.json"
 RUBRIC_FILE = "rubric.yaml"
 DATASET_DIR = "dataset"
@@ -229,3 +231,9 @@ class Bundle:
 def open_bundle(folder: str) -> Bundle:
     """The bundle in ``folder`` (read once per process)."""
     return Bundle(Path(folder))
+
+
+def package_bundle(package: str) -> Bundle:
+    """The bundle of the exported package whose module is ``package``."""
+    module = importlib.import_module(package)
+    return open_bundle(str(Path(module.__file__ or "").resolve().parent / BUNDLE))

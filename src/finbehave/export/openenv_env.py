@@ -19,7 +19,6 @@ import os
 import random
 import threading
 import uuid
-from pathlib import Path
 from typing import Any
 
 from openenv.core.env_server.http_server import create_fastapi_app
@@ -27,7 +26,7 @@ from openenv.core.env_server.interfaces import Environment
 from openenv.core.env_server.types import EnvironmentMetadata
 
 from finbehave.data.items import Item
-from finbehave.export.bundle import Bundle, open_bundle
+from finbehave.export.bundle import Bundle, package_bundle
 from finbehave.export.openenv_client import FinQAAction, FinQAObservation, FinQAState
 from finbehave.export.tools import TOOL_NAMES, assistant_call, call_tool, openai_tool
 from finbehave.training.environment import FinQAToolEnv
@@ -135,9 +134,10 @@ class FinQAEnvironment(Environment[FinQAAction, FinQAObservation, FinQAState]):
         )
 
 
-def create_finqa_app(bundle_dir: str | Path):
-    """The FastAPI app serving the bundle in ``bundle_dir`` (WebSocket sessions at ``/ws``)."""
-    bundle = open_bundle(str(Path(bundle_dir).resolve()))
+def create_finqa_app(package: str):
+    """The FastAPI app serving the bundle of the exported package ``package`` (a module name),
+    with WebSocket sessions at ``/ws``."""
+    bundle = package_bundle(package)
     return create_fastapi_app(
         lambda: FinQAEnvironment(bundle),
         FinQAAction,

@@ -18,6 +18,7 @@ from typing import Literal
 
 from finbehave import __version__
 from finbehave.export.bundle import (
+    BUNDLE,
     ExportError,
     ExportPlan,
     ExportRequest,
@@ -28,7 +29,6 @@ from finbehave.export.bundle import write_bundle as write_bundle_folder
 
 Target = Literal["verifiers", "openenv"]
 TARGETS: tuple[str, ...] = ("verifiers", "openenv")
-BUNDLE = "finbehave_bundle"  # the bundle's folder inside the package's module
 MARKER = "finbehave-export.json"  # at the package root: what `finbehave export` wrote here
 DEFAULT_NAMES = {"verifiers": "finbehave-finqa", "openenv": "finbehave-finqa-openenv"}
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -227,12 +227,9 @@ __all__ = ["FinQAAction", "FinQAEnvClient", "FinQAObservation"]
         f"{module}/server/app.py": f'''\
 """The OpenEnv server of {name}: `server --port 8000`, or `uvicorn {module}.server.app:app`."""
 
-from pathlib import Path
-
 from finbehave.export.openenv_env import create_finqa_app, serve
 
-BUNDLE = Path(__file__).resolve().parent.parent / "{BUNDLE}"
-app = create_finqa_app(BUNDLE)
+app = create_finqa_app("{module}")
 
 
 def main() -> None:
