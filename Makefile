@@ -6,7 +6,16 @@ STAMP := $(VENV)/.installed
 # torch is pinned to the CPU build first: an unpinned torch would pull several GB of CUDA wheels.
 TORCH ?= torch==2.13.0
 
-.PHONY: install demo test lint bench reliability clean
+# The export extras (make install-export): verifiers goes into the main venv; OpenEnv cannot
+# share it (verifiers pins mcp==2.0.0, OpenEnv's fastmcp needs mcp<2), so it gets its own venv.
+# verifiers' chat loop is bootstrapped by uv from a folder of wheels (offline at test time).
+OPENENV_VENV ?= .venv-openenv
+UV_WHEELS := $(VENV)/uv-wheels
+EXPORT_STAMP := $(VENV)/.installed-export
+OPENENV_STAMP := $(OPENENV_VENV)/.installed
+export FINBEHAVE_UV_WHEELS := $(abspath $(UV_WHEELS))
+
+.PHONY: install install-export demo test test-openenv lint bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +27,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(EXPORT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,train,verifiers]'
+	$(BIN)/pip download --quiet --dest $(UV_WHEELS) openai 'mcp==2.0.0' httpx httpx2 tenacity certifi
+	touch $(EXPORT_STAMP)
+
+$(OPENENV_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(OPENENV_VENV)
+	$(OPENENV_VENV)/bin/pip install --quiet --upgrade pip
+	$(OPENENV_VENV)/bin/pip install --quiet -e '.[openenv]' 'pytest>=8' 'pytest-timeout>=2.3'
+	touch $(OPENENV_STAMP)
+
+install-export: $(EXPORT_STAMP) $(OPENENV_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python -m finbehave.demo
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+test-openenv: $(OPENENV_STAMP)
+	$(OPENENV_VENV)/bin/pytest -q tests/test_export_openenv.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks evals
@@ -34,9 +59,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_concurrency.py
 	$(BIN)/python benchmarks/bench_train.py
+	$(OPENENV_VENV)/bin/python benchmarks/bench_export.py --target openenv
+	$(BIN)/python benchmarks/bench_export.py --target verifiers
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
 
 clean:
-	rm -rf $(VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop
+	rm -rf $(VENV) $(OPENENV_VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop
