@@ -163,3 +163,23 @@ def test_re_export_replaces_an_earlier_export_whole(tmp_path: Path) -> None:
     assert (bundle_of(out, "openenv").folder / "rubric.yaml").read_text() == (
         DEFAULT_RUBRIC.read_text()
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["verifiers", "openenv"])
+def test_the_package_installs_with_its_bundle(tmp_path: Path, target: str) -> None:
+    """pip builds and installs the package (offline, no dependencies), bundle included."""
+    out = tmp_path / "pkg"
+    assert export(target, "-o", str(out)).exit_code == 0
+    site = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+         "--no-build-isolation", "--target", str(site), str(out)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if "bdist_wheel" in done.stderr:
+        pytest.skip("building a wheel needs setuptools >= 70.1 or the wheel package")
+    assert done.returncode == 0, done.stderr[-2000:]
+    installed = Bundle(site / MODULES[target] / BUNDLE)
+    assert list(installed.items) == list(bundle_of(out, target).items)
+    assert installed.store.companies() == bundle_of(out, target).store.companies()

@@ -42,8 +42,9 @@ ENV_ID = "finbehave-finqa"
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory: pytest.TempPathFactory):
     """uv and the wheels the chat loop needs, a private HOME, and no network for uv."""
-    if shutil.which("uv") is None:
-        pytest.skip("needs uv on PATH (it comes with the [verifiers] extra)")
+    venv_bin = str(Path(sys.executable).parent)  # where the [verifiers] extra installs uv
+    if shutil.which("uv") is None and shutil.which("uv", path=venv_bin) is None:
+        pytest.skip("needs uv (it comes with the [verifiers] extra)")
     if not WHEELS or not Path(WHEELS).is_dir():
         pytest.skip("needs FINBEHAVE_UV_WHEELS: a folder of wheels (make install-export)")
     home = tmp_path_factory.mktemp("home")
@@ -54,6 +55,7 @@ def offline(tmp_path_factory: pytest.TempPathFactory):
         "UV_FIND_LINKS": WHEELS,
         "UV_PYTHON_DOWNLOADS": "never",
         "FAKE_API_KEY": "not-a-secret",
+        "PATH": os.pathsep.join([venv_bin, os.environ["PATH"]]),
     }.items():
         patch.setenv(key, value)
     yield
