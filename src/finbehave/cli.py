@@ -500,62 +500,44 @@ def _export(target: str, output: Path, **options) -> None:
     )
 
 
-@export_app.command("verifiers")
-def export_verifiers(
-    output: ExportOutput,
-    dataset: ExportDataset = "embedded",
-    tasks: ExportTasks = "finqa,finqa_reasoning",
-    split: ExportSplit = "train",
-    diagnosis: ExportDiagnosis = None,
-    rubric: ExportRubric = None,
-    name: ExportName = None,
-    allow_eval_only: ExportAllowEvalOnly = False,
-) -> None:
-    """Write a verifiers (v1) environment package: taskset, tools, rubric reward, items.
+def _export_command(target: str, summary: str):
+    def command(
+        output: ExportOutput,
+        dataset: ExportDataset = "embedded",
+        tasks: ExportTasks = "finqa,finqa_reasoning",
+        split: ExportSplit = "train",
+        diagnosis: ExportDiagnosis = None,
+        rubric: ExportRubric = None,
+        name: ExportName = None,
+        allow_eval_only: ExportAllowEvalOnly = False,
+    ) -> None:
+        _export(
+            target,
+            output,
+            dataset=dataset,
+            tasks=tasks,
+            split=split,
+            diagnosis=diagnosis,
+            rubric=rubric,
+            name=name,
+            allow_eval_only=allow_eval_only,
+        )
 
-    Exit 2 on a bad dataset, diagnosis, rubric, item selection or output folder; nothing is
-    written then.
-    """
-    _export(
-        "verifiers",
-        output,
-        dataset=dataset,
-        tasks=tasks,
-        split=split,
-        diagnosis=diagnosis,
-        rubric=rubric,
-        name=name,
-        allow_eval_only=allow_eval_only,
+    command.__doc__ = (
+        f"{summary}\n\nExit 2 on a bad dataset, diagnosis, rubric, item selection or output "
+        "folder; nothing is written then."
     )
+    export_app.command(target)(command)
 
 
-@export_app.command("openenv")
-def export_openenv(
-    output: ExportOutput,
-    dataset: ExportDataset = "embedded",
-    tasks: ExportTasks = "finqa,finqa_reasoning",
-    split: ExportSplit = "train",
-    diagnosis: ExportDiagnosis = None,
-    rubric: ExportRubric = None,
-    name: ExportName = None,
-    allow_eval_only: ExportAllowEvalOnly = False,
-) -> None:
-    """Write an OpenEnv environment package: a server (WebSocket sessions), client and items.
-
-    Exit 2 on a bad dataset, diagnosis, rubric, item selection or output folder; nothing is
-    written then.
-    """
-    _export(
-        "openenv",
-        output,
-        dataset=dataset,
-        tasks=tasks,
-        split=split,
-        diagnosis=diagnosis,
-        rubric=rubric,
-        name=name,
-        allow_eval_only=allow_eval_only,
-    )
+_export_command(
+    "verifiers",
+    "Write a verifiers (v1) environment package: taskset, tools, rubric reward, items, tables.",
+)
+_export_command(
+    "openenv",
+    "Write an OpenEnv environment package: server (WebSocket sessions), client, items, tables.",
+)
 
 
 def main() -> None:
