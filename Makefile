@@ -6,16 +6,17 @@ STAMP := $(VENV)/.installed
 # torch is pinned to the CPU build first: an unpinned torch would pull several GB of CUDA wheels.
 TORCH ?= torch==2.13.0
 
-# The export extras (make install-export): verifiers goes into the main venv; OpenEnv cannot
-# share it (verifiers pins mcp==2.0.0, OpenEnv's fastmcp needs mcp<2), so it gets its own venv.
-# verifiers' chat loop is bootstrapped by uv from a folder of wheels (offline at test time).
+# The export extras (make install-export) each get their own venv, without torch: verifiers 0.4
+# pins openai<3 (Inspect's OpenAI-compatible provider needs >=3.4) and mcp==2.0.0 (OpenEnv's
+# fastmcp needs mcp<2), so neither can join .venv nor each other. verifiers bootstraps its chat
+# loop with uv, offline from a folder of wheels.
+VERIFIERS_VENV ?= .venv-verifiers
 OPENENV_VENV ?= .venv-openenv
-UV_WHEELS := $(VENV)/uv-wheels
-EXPORT_STAMP := $(VENV)/.installed-export
-OPENENV_STAMP := $(OPENENV_VENV)/.installed
+UV_WHEELS := $(VERIFIERS_VENV)/uv-wheels
 export FINBEHAVE_UV_WHEELS := $(abspath $(UV_WHEELS))
+TEST_DEPS := 'pytest>=8' 'pytest-timeout>=2.3'
 
-.PHONY: install install-export demo test test-openenv lint bench reliability clean
+.PHONY: install install-export demo test test-export lint bench bench-export reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +28,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(EXPORT_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,train,verifiers]'
-	$(BIN)/pip download --quiet --dest $(UV_WHEELS) openai 'mcp==2.0.0' httpx httpx2 tenacity certifi
-	touch $(EXPORT_STAMP)
+$(VERIFIERS_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VERIFIERS_VENV)
+	$(VERIFIERS_VENV)/bin/pip install --quiet --upgrade pip
+	$(VERIFIERS_VENV)/bin/pip install --quiet -e '.[verifiers]' $(TEST_DEPS)
+	$(VERIFIERS_VENV)/bin/pip download --quiet --dest $(UV_WHEELS) \
+	  openai 'mcp==2.0.0' httpx httpx2 tenacity certifi
+	touch $@
 
-$(OPENENV_STAMP): pyproject.toml
+$(OPENENV_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(OPENENV_VENV)
 	$(OPENENV_VENV)/bin/pip install --quiet --upgrade pip
-	$(OPENENV_VENV)/bin/pip install --quiet -e '.[openenv]' 'pytest>=8' 'pytest-timeout>=2.3'
-	touch $(OPENENV_STAMP)
+	$(OPENENV_VENV)/bin/pip install --quiet -e '.[openenv]' $(TEST_DEPS)
+	touch $@
 
-install-export: $(EXPORT_STAMP) $(OPENENV_STAMP)
+install-export: $(VERIFIERS_VENV)/.installed $(OPENENV_VENV)/.installed
 
 demo: $(STAMP)
 	$(BIN)/python -m finbehave.demo
@@ -46,7 +50,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
-test-openenv: $(OPENENV_STAMP)
+test-export: install-export
+	$(VERIFIERS_VENV)/bin/pytest -q tests/test_export_verifiers.py
 	$(OPENENV_VENV)/bin/pytest -q tests/test_export_openenv.py
 
 lint: $(STAMP)
@@ -59,11 +64,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_concurrency.py
 	$(BIN)/python benchmarks/bench_train.py
-	$(OPENENV_VENV)/bin/python benchmarks/bench_export.py --target openenv
-	$(BIN)/python benchmarks/bench_export.py --target verifiers
+
+bench-export: install-export
+	$(VERIFIERS_VENV)/bin/python benchmarks/bench_export.py \
+	  --openenv-python $(OPENENV_VENV)/bin/python
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
 
 clean:
-	rm -rf $(VENV) $(OPENENV_VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop
+	rm -rf $(VENV) $(VERIFIERS_VENV) $(OPENENV_VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop

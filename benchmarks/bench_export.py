@@ -3,8 +3,8 @@
     python benchmarks/bench_export.py [--calls 200] [--rounds 3]
         [--openenv-python .venv-openenv/bin/python] [--install-times]
 
-Run with the [verifiers] extra (the main venv after ``make install-export``); the OpenEnv side
-runs in its own venv (the two extras cannot share one), as a server process and a client worker
+Run with the [verifiers] extra (``make bench-export`` uses ``.venv-verifiers``); the OpenEnv side
+runs in its own venv (the extras cannot share one), as a server process and a client worker
 process this script drives. Each round times, one after the other on the same machine:
 
 - core: ``FinQAEnv`` method calls in-process (list tables, describe a table, the gold SQL, a sum);

@@ -46,7 +46,9 @@ def offline(tmp_path_factory: pytest.TempPathFactory):
     if shutil.which("uv") is None and shutil.which("uv", path=venv_bin) is None:
         pytest.skip("needs uv (it comes with the [verifiers] extra)")
     if not WHEELS or not Path(WHEELS).is_dir():
-        pytest.skip("needs FINBEHAVE_UV_WHEELS: a folder of wheels (make install-export)")
+        pytest.skip(
+            "needs FINBEHAVE_UV_WHEELS: a folder of wheels for the chat loop (make test-export)"
+        )
     home = tmp_path_factory.mktemp("home")
     patch = pytest.MonkeyPatch()
     for key, value in {

@@ -38,7 +38,7 @@ from finbehave.training.environment import prompt_messages
 from finbehave.training.items import select_items
 from finbehave.training.recipe import ItemsSpec
 from finbehave.training.reward import RubricReward, check_weights, collapse, uniform_weights
-from finbehave.vocab import DEFAULT_TOLERANCE, SCORE_KEYS, TASK_NAMES
+from finbehave.vocab import DEFAULT_TOLERANCE, EMBEDDED, SCORE_KEYS, TASK_NAMES
 
 FORMAT_VERSION = 1
 BUNDLE = "finbehave_bundle"  # the bundle's folder inside an exported package's module
@@ -63,7 +63,7 @@ def message_limit() -> int:
 class ExportRequest:
     """What to export (the CLI's options)."""
 
-    dataset: str = "embedded"
+    dataset: str = EMBEDDED
     tasks: tuple[str, ...] = TASK_NAMES
     split: Split = "train"
     diagnosis: Path | None = None

@@ -34,7 +34,7 @@ from finbehave.vocab import SUBMIT
 
 MAX_SESSIONS_ENV = "FINBEHAVE_MAX_SESSIONS"
 DEFAULT_MAX_SESSIONS = 64
-_TURN = itertools.count()
+_TURN = itertools.count()  # reset() without an item: the next one in turn, across sessions
 _TURN_LOCK = threading.Lock()
 
 
