@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import verifiers.v1 as vf
-from verifiers.v1.utils.loaders import import_taskset
 
 from finbehave.export.bundle import Scored, message_limit, package_bundle
 from finbehave.export.verifiers_tools import FinQAToolset
 from finbehave.training.environment import system_message
+from finbehave.training.messages import tool_error
 from finbehave.vocab import SUBMIT
 
 REWARD = "finbehave_reward"
@@ -48,8 +48,6 @@ def conversation(trace: vf.Trace) -> list[dict[str, Any]]:
 
 def submitted(messages: list[dict[str, Any]]) -> bool:
     """A ``submit`` call got a result that is not an error."""
-    from finbehave.training.messages import tool_error
-
     calls = {
         call["id"]: call["name"] for message in messages for call in message.get("tool_calls") or []
     }
@@ -96,7 +94,7 @@ class FinQATaskset(vf.Taskset[FinQATask, FinQATasksetConfig]):
     """The bundled items of the exported package this taskset is loaded as."""
 
     def load(self) -> Iterator[FinQATask]:
-        package = import_taskset(self.config.id).__name__
+        package = vf.import_taskset(self.config.id).__name__
         bundle = package_bundle(package)
         system = system_message()
         for item in bundle.items.values():
