@@ -11,9 +11,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from finbehave.data import generate as gen
+from finbehave.data.generate.assembly import generate
+from finbehave.data.generate.schema import TABLE_KINDS
 from finbehave.data.items import CompanyTables, Item
-from finbehave.data.store import EMBEDDED_DIR, DatasetStore, load_dataset
+from finbehave.data.store import EMBEDDED_DIR, DatasetError, DatasetStore, load_dataset
+from finbehave.sql import load_table
 
 Logical = dict[str, list[dict[str, Any]]]
 
@@ -38,7 +40,7 @@ def _files(root: Path) -> list[Path]:
 
 
 def test_regenerating_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
-    summary = gen.generate(tmp_path)
+    summary = generate(tmp_path)
     assert _files(tmp_path) == _files(EMBEDDED_DIR)
     for relative in _files(EMBEDDED_DIR):
         assert (tmp_path / relative).read_bytes() == (EMBEDDED_DIR / relative).read_bytes(), (
@@ -46,6 +48,15 @@ def test_regenerating_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path)
         )
     assert summary.tasks == {"finqa": 290, "finqa_reasoning": 79}
     assert summary.bytes < 3_000_000
+    assert not [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}.")]
+
+
+def test_generating_never_replaces_a_directory_that_is_not_a_dataset(tmp_path: Path) -> None:
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine", encoding="utf-8")
+    with pytest.raises(DatasetError, match="is not a finbehave dataset"):
+        generate(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_manifest_and_counts(store: DatasetStore, items: list[Item], companies: dict) -> None:
@@ -93,13 +104,10 @@ def test_required_tables_and_columns_exist(items: list[Item], companies: dict) -
 
 
 def _connect(company: CompanyTables) -> duckdb.DuckDBPyConnection:
+    """The company's tables loaded as the runtime databases load them."""
     con = duckdb.connect()
     for table in company.tables:
-        con.execute(
-            f'CREATE TABLE "{table.name}" ({", ".join(f"{c.name} {c.type}" for c in table.columns)})'
-        )
-        for row in table.rows:
-            con.execute(f'INSERT INTO "{table.name}" VALUES ({", ".join("?" * len(row))})', row)
+        load_table(con, table)
     return con
 
 
@@ -124,8 +132,8 @@ def _logical(company: CompanyTables) -> Logical:
     out: Logical = {}
     for table in company.tables:
         suffix = table.name.split("_", 1)[1]
-        kind = next(k for k in gen.TABLE_KINDS if suffix in {n.split("_", 1)[1] for n in k.names})
-        names = {name: col.key for col in kind.columns for name, _ in col.variants}
+        kind = next(k for k in TABLE_KINDS if suffix in {n.split("_", 1)[1] for n in k.names})
+        names = {name.sql: column.key for column in kind.columns for name in column.names}
         keys = [names[c.name] for c in table.columns]
         out[kind.key] = [dict(zip(keys, row, strict=True)) for row in table.rows]
     return out

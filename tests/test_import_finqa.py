@@ -10,12 +10,13 @@ import pytest
 from conftest import SHARED_FINQA
 
 from finbehave.data.importers import DataImportError, detect_format, import_dataset
-from finbehave.data.importers.common import parse_cell, sql_name
+from finbehave.data.importers.common import parse_cell
 from finbehave.data.importers.finqa import build_table
 from finbehave.data.importers.program import ProgramError, compile_program
 from finbehave.data.manage import dataset_info, list_datasets, remove_dataset
-from finbehave.data.store import DatasetStore
+from finbehave.data.store import DatasetError, DatasetStore
 from finbehave.env.database import build_database
+from finbehave.sql import sql_name
 
 RAW = SHARED_FINQA / "raw" / "test_subset.json"
 
@@ -189,7 +190,7 @@ def test_bad_sources_give_one_line_errors(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     with pytest.raises(DataImportError, match="use --format"):
         detect_format(tmp_path / "x.csv")
-    with pytest.raises(DataImportError, match="invalid dataset name"):
+    with pytest.raises(DatasetError, match="invalid dataset name"):
         import_dataset(_write(tmp_path / "a.json", []), "../evil", root=tmp_path)
     records = [_record(1, "subtract(5829, 5735)", 94.0, table=[]), {"no": "qa"}]
     with pytest.raises(DataImportError, match="no importable"):
