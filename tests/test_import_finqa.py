@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -171,6 +172,36 @@ def test_hostile_names_and_values_import_and_query_safely(tmp_path: Path) -> Non
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute(item.gold_sql).fetchone()[0] == 10.0
     assert con.execute("SELECT count(*) FROM t_abc_2012_p10").fetchone()[0] == 2
+
+
+@pytest.mark.parametrize(("file", "declared"), [("dev.json", "train"), ("test_x.json", "test")])
+def test_a_file_named_for_a_split_gives_every_item_that_split(
+    tmp_path: Path, file: str, declared: str
+) -> None:
+    records = [_record(i, "subtract(5829, 5735)", 94.0) for i in range(12)]
+    summary = import_dataset(_write(tmp_path / file, records), "named", root=tmp_path)
+    assert {item.split for item in DatasetStore(summary.path).items()} == {declared}
+
+
+def test_other_files_split_by_the_rule_every_dataset_shares(tmp_path: Path) -> None:
+    """The embedded dataset's rule: the first byte of sha256(id) below 205 is train."""
+    records = [_record(i, "subtract(5829, 5735)", 94.0) for i in range(40)]
+    summary = import_dataset(_write(tmp_path / "records.json", records), "hashed", root=tmp_path)
+    items = DatasetStore(summary.path).items()
+    assert len(items) == 40
+    for item in items:
+        expected = "train" if hashlib.sha256(item.id.encode()).digest()[0] < 205 else "test"
+        assert item.split == expected, item.id
+    assert {item.split for item in items} == {"train", "test"}
+
+
+def test_an_import_replaces_a_broken_dataset_of_that_name(tmp_path: Path) -> None:
+    broken = tmp_path / "datasets" / "again"
+    broken.mkdir(parents=True)
+    (broken / "items.jsonl").write_text("half a line", encoding="utf-8")  # no manifest.json
+    source = _write(tmp_path / "a.json", [_record(4, "subtract(5829, 5735)", 94.0)])
+    summary = import_dataset(source, "again", root=tmp_path)
+    assert [item.id for item in DatasetStore(summary.path).items()] == ["ABC/2012/page_10.pdf-4"]
 
 
 def test_truncated_json_leaves_previous_dataset_intact(tmp_path: Path) -> None:

@@ -167,16 +167,22 @@ class DatasetWriter:
 
     Tables are appended per company to scratch files as they arrive (nothing is held twice);
     ``commit`` assembles one company file at a time, validates, and replaces any previous dataset
-    with ``os.replace``. If anything fails before that, the previous dataset is untouched. The
-    target must be new, empty or a dataset (it is replaced whole). ``indent`` pretty-prints the company files (the embedded dataset's, for readable diffs).
+    with ``os.replace``. If anything fails before that, the previous dataset is untouched.
+
+    The target is replaced whole, so it must be new, empty or a dataset unless ``replace_any``
+    (the user data directory's ``datasets/<name>``, which only finbehave writes). ``indent``
+    pretty-prints the company files (the embedded dataset's, for readable diffs).
     """
 
-    def __init__(self, target: Path, name: str, indent: int | None = None) -> None:
+    def __init__(
+        self, target: Path, name: str, indent: int | None = None, replace_any: bool = False
+    ) -> None:
         self.name = name
         self.target = Path(target)
         self.indent = indent
         if self.target.is_file() or (
-            self.target.is_dir()
+            not replace_any
+            and self.target.is_dir()
             and any(self.target.iterdir())
             and not (self.target / "manifest.json").is_file()
         ):
@@ -197,7 +203,7 @@ class DatasetWriter:
     @classmethod
     def imported(cls, name: str, root: Path | None = None) -> DatasetWriter:
         """A writer for the imported dataset ``name`` under ``datasets_dir(root)``."""
-        return cls(datasets_dir(root) / check_name(name), name)
+        return cls(datasets_dir(root) / check_name(name), name, replace_any=True)
 
     def add_table(self, company: str, display: str, table: TableSpec, text: list[str]) -> None:
         """Append one table (and its filing text, possibly empty) to ``company``."""

@@ -31,19 +31,19 @@ def year_with_prior(company: Company, rng: random.Random) -> int | None:
 
 
 def ebitda(gold: GoldQuery, year: int) -> str:
-    operating = gold.value("income", "op", year=year)
-    return f"({operating} + {gold.value('cashflow', 'da', year=year)})"
+    operating = gold.value("income", "operating_income", year=year)
+    return f"({operating} + {gold.value('cashflow', 'depreciation', year=year)})"
 
 
 def total_debt(gold: GoldQuery, year: int) -> str:
     current = gold.value("balance", "current_debt", year=year)
-    return f"({current} + {gold.value('balance', 'ltd', year=year)})"
+    return f"({current} + {gold.value('balance', 'long_term_debt', year=year)})"
 
 
 def return_on_average(company: Company, rng: random.Random) -> Draft | None:
     key, kind, what = rng.choice(
         (
-            ("ta", "roa", "return on average total assets"),
+            ("total_assets", "roa", "return on average total assets"),
             ("equity", "roe", "return on average stockholders' equity"),
         )
     )
@@ -57,7 +57,7 @@ def return_on_average(company: Company, rng: random.Random) -> Draft | None:
         f"What was {possessive(company.name)} {what} in {fiscal_year(year)}, using the average of "
         f"the opening and closing balances",
     )
-    net_income = gold.value("income", "ni", year=year)
+    net_income = gold.value("income", "net_income", year=year)
     expression = f"100.0 * {net_income} / {average_balance(gold, key, year)}"
     return gold.draft(kind, "percent", question, expression)
 
@@ -74,7 +74,7 @@ def asset_turnover(company: Company, rng: random.Random) -> Draft | None:
         f"({company.label('income', 'revenue')} divided by average total assets)",
     )
     revenue = gold.value("income", "revenue", year=year)
-    expression = f"{revenue} / {average_balance(gold, 'ta', year)}"
+    expression = f"{revenue} / {average_balance(gold, 'total_assets', year)}"
     return gold.draft("asset_turnover", "ratio", question, expression)
 
 
@@ -87,7 +87,7 @@ def interest_coverage(company: Company, rng: random.Random) -> Draft | None:
         f"What was {possessive(company.name)} EBITDA interest coverage in {fiscal_year(year)}, "
         f"with EBITDA as operating income plus depreciation and amortization",
     )
-    expression = f"{ebitda(gold, year)} / {gold.value('income', 'interest', year=year)}"
+    expression = f"{ebitda(gold, year)} / {gold.value('income', 'interest_expense', year=year)}"
     return gold.draft("interest_coverage", "ratio", question, expression)
 
 
@@ -114,10 +114,10 @@ def payout_ratio(company: Company, rng: random.Random) -> Draft | None:
         rng,
         "percent",
         f"What was {possessive(company.name)} dividend payout ratio (cash dividends paid as a "
-        f"share of {company.label('income', 'ni')}) in {fiscal_year(year)}",
+        f"share of {company.label('income', 'net_income')}) in {fiscal_year(year)}",
     )
-    paid = gold.value("dividends", "div_paid", year=year)
-    net_income = gold.value("income", "ni", year=year)
+    paid = gold.value("dividends", "dividends_paid", year=year)
+    net_income = gold.value("income", "net_income", year=year)
     return gold.draft("payout_ratio", "percent", question, f"100.0 * {paid} / {net_income}")
 
 
@@ -132,17 +132,17 @@ def capital_return(company: Company, rng: random.Random) -> Draft | None:
         return None
     gold, fiscal_year = GoldQuery(company), fiscal_year_style(rng)
     year = rng.choice(years)
-    returned, what = gold.value("repurchases", "rep_cost", year=year), "share repurchases"
+    returned, what = gold.value("repurchases", "repurchase_cost", year=year), "share repurchases"
     if with_dividends:
-        returned = f"({returned} + {gold.value('dividends', 'div_paid', year=year)})"
+        returned = f"({returned} + {gold.value('dividends', 'dividends_paid', year=year)})"
         what = "share repurchases plus dividends paid"
     question = ask(
         rng,
         "percent",
         f"In {fiscal_year(year)}, how much did {company.name} return to shareholders through "
-        f"{what}, as a percentage of its {company.label('income', 'ni')}",
+        f"{what}, as a percentage of its {company.label('income', 'net_income')}",
     )
-    net_income = gold.value("income", "ni", year=year)
+    net_income = gold.value("income", "net_income", year=year)
     return gold.draft("capital_return", "percent", question, f"100.0 * {returned} / {net_income}")
 
 
@@ -160,7 +160,7 @@ def cash_margin(company: Company, rng: random.Random) -> Draft | None:
     year = rng.choice(company.years("income"))
     capex = gold.value("cashflow", "capex", year=year)
     if kind == "fcf_margin":
-        top = f"({gold.value('cashflow', 'cfo', year=year)} - {capex})"
+        top = f"({gold.value('cashflow', 'operating_cash_flow', year=year)} - {capex})"
     else:
         top = capex
     question = ask(
@@ -180,10 +180,10 @@ def cash_conversion(company: Company, rng: random.Random) -> Draft | None:
         rng,
         "ratio",
         f"What was {possessive(company.name)} ratio of cash from operating activities to "
-        f"{company.label('income', 'ni')} in {fiscal_year(year)}",
+        f"{company.label('income', 'net_income')} in {fiscal_year(year)}",
     )
-    operating = gold.value("cashflow", "cfo", year=year)
-    net_income = gold.value("income", "ni", year=year)
+    operating = gold.value("cashflow", "operating_cash_flow", year=year)
+    net_income = gold.value("income", "net_income", year=year)
     return gold.draft("cash_conversion", "ratio", question, f"{operating} / {net_income}")
 
 
@@ -199,7 +199,7 @@ def stock_comp_intensity(company: Company, rng: random.Random) -> Draft | None:
         f"award types, as a percentage of {company.label('income', 'revenue')} in "
         f"{fiscal_year(year)}",
     )
-    expense = gold.aggregate("SUM", "stock_comp", "sbc_expense", year=year)
+    expense = gold.aggregate("SUM", "stock_comp", "award_expense", year=year)
     revenue = gold.value("income", "revenue", year=year)
     return gold.draft("sbc_intensity", "percent", question, f"100.0 * {expense} / {revenue}")
 
@@ -229,9 +229,9 @@ def revenue_per_employee(company: Company, rng: random.Random) -> Draft | None:
         f"How much revenue from customers outside the United States did {company.name} generate "
         f"per employee based outside the United States in {fiscal_year(year)}",
     )
-    everywhere = gold.aggregate("SUM", "geography", "geo_sales", year=year)
-    home = gold.value("geography", "geo_sales", year=year, region="United States")
-    abroad = gold.value("employees", "employees_intl", year=year)
+    everywhere = gold.aggregate("SUM", "geography", "region_sales", year=year)
+    home = gold.value("geography", "region_sales", year=year, region="United States")
+    abroad = gold.value("employees", "employees_abroad", year=year)
     expression = f"1000000.0 * ({everywhere} - {home}) / {abroad}"
     return gold.draft("revenue_per_employee", "usd", question, expression)
 
@@ -248,7 +248,7 @@ def price_to_earnings(company: Company, rng: random.Random) -> Draft | None:
         f"{fiscal_year(year)} by its {company.label('income', 'eps')} for that year gives what "
         f"price-to-earnings multiple",
     )
-    price = gold.value("repurchases", "rep_price", year=year)
+    price = gold.value("repurchases", "repurchase_price", year=year)
     earnings = gold.value("income", "eps", year=year)
     return gold.draft("valuation_multiple", "ratio", question, f"{price} / {earnings}")
 
@@ -267,7 +267,7 @@ def liquidity_coverage(company: Company, rng: random.Random) -> Draft | None:
         f"{fiscal_year(year_end)} cover the debt principal scheduled for repayment in {span}",
     )
     cash = gold.value("balance", "cash", year=year_end)
-    due = gold.aggregate("SUM", "debt_maturities", "due", period=periods)
+    due = gold.aggregate("SUM", "debt_maturities", "principal_due", period=periods)
     return gold.draft("liquidity_coverage", "ratio", question, f"{cash} / {due}")
 
 
@@ -281,10 +281,10 @@ def segment_profit_share(company: Company, rng: random.Random) -> Draft | None:
         rng,
         "percent",
         f"The {segment} segment's operating income in {fiscal_year(year)} equalled what "
-        f"percentage of {possessive(company.name)} consolidated {company.label('income', 'op')}",
+        f"percentage of {possessive(company.name)} consolidated {company.label('income', 'operating_income')}",
     )
-    profit = gold.value("segments", "seg_op", year=year, segment=segment)
-    consolidated = gold.value("income", "op", year=year)
+    profit = gold.value("segments", "segment_profit", year=year, segment=segment)
+    consolidated = gold.value("income", "operating_income", year=year)
     expression = f"100.0 * {profit} / {consolidated}"
     return gold.draft("segment_profit_share", "percent", question, expression)
 
@@ -298,10 +298,10 @@ def effective_interest_rate(company: Company, rng: random.Random) -> Draft | Non
         rng,
         "percent",
         f"What effective interest rate did {company.name} pay in {fiscal_year(year)}, measured as "
-        f"{company.label('income', 'interest')} over the average of opening and closing total debt",
+        f"{company.label('income', 'interest_expense')} over the average of opening and closing total debt",
     )
     average_debt = f"(({total_debt(gold, year - 1)} + {total_debt(gold, year)}) / 2)"
-    expression = f"100.0 * {gold.value('income', 'interest', year=year)} / {average_debt}"
+    expression = f"100.0 * {gold.value('income', 'interest_expense', year=year)} / {average_debt}"
     return gold.draft("effective_interest_rate", "percent", question, expression)
 
 

@@ -71,9 +71,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_ConsolidatedIncomeStatementTableTextBlock",
             "us_gaap_ScheduleOfConsolidatedStatementsOfOperationsTableTextBlock",
         ),
-        description=(
-            "Consolidated statements of operations, fiscal {years} (USD millions except per-share data)."
-        ),
+        description="Consolidated statements of operations, fiscal {years} (USD millions except per-share data).",
         columns=(
             FISCAL_YEAR,
             money(
@@ -84,13 +82,13 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("revenues_usd_millions", "revenues"),
             ),
             money(
-                "cost",
+                "cost_of_sales",
                 "Cost of sales.",
                 ("cost_of_sales_usd_millions", "cost of sales"),
                 ("cost_of_revenue_usd_millions", "cost of revenue"),
             ),
             money(
-                "gross",
+                "gross_profit",
                 "Net sales less cost of sales.",
                 ("gross_profit_usd_millions", "gross profit"),
             ),
@@ -104,42 +102,42 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("sga_expense_usd_millions", "SG&A expense"),
             ),
             money(
-                "rd",
+                "research",
                 "Research and development.",
                 ("research_development_usd_millions", "research and development expense"),
                 ("rnd_expense_usd_millions", "R&D expense"),
             ),
             money(
-                "op",
+                "operating_income",
                 "Gross profit less operating expenses.",
                 ("operating_income_usd_millions", "operating income"),
                 ("income_from_operations_usd_millions", "income from operations"),
             ),
             money(
-                "interest",
+                "interest_expense",
                 "Interest expense.",
                 ("interest_expense_usd_millions", "interest expense"),
                 ("interest_expense_net_usd_millions", "net interest expense"),
             ),
             money(
-                "other",
+                "other_income",
                 "Other non-operating income (negative = expense).",
                 ("other_income_expense_net_usd_millions", "other income (expense), net"),
             ),
             money(
-                "pretax",
+                "pretax_income",
                 "Operating income less interest plus other income.",
                 ("income_before_income_taxes_usd_millions", "income before income taxes"),
                 ("pretax_income_usd_millions", "pre-tax income"),
             ),
             money(
-                "tax",
+                "income_tax",
                 "Income tax expense.",
                 ("provision_for_income_taxes_usd_millions", "provision for income taxes"),
                 ("income_tax_expense_usd_millions", "income tax expense"),
             ),
             money(
-                "ni",
+                "net_income",
                 "Pre-tax income less income taxes.",
                 ("net_income_usd_millions", "net income"),
                 ("net_earnings_usd_millions", "net earnings"),
@@ -153,7 +151,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 unit="per_share",
             ),
             column(
-                "shares",
+                "diluted_shares",
                 "DOUBLE",
                 "Weighted-average diluted shares outstanding, millions.",
                 ("weighted_avg_diluted_shares_millions", "weighted-average diluted shares"),
@@ -167,9 +165,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_ConsolidatedBalanceSheetTableTextBlock",
             "us_gaap_ScheduleOfStatementOfFinancialPositionTableTextBlock",
         ),
-        description=(
-            "Consolidated balance sheets at fiscal year end, fiscal {years} (USD millions)."
-        ),
+        description="Consolidated balance sheets at fiscal year end, fiscal {years} (USD millions).",
         columns=(
             FISCAL_YEAR,
             money(
@@ -179,7 +175,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("cash_cash_equivalents_usd_millions", "cash and equivalents"),
             ),
             money(
-                "ar",
+                "receivables",
                 "Receivables net of allowances.",
                 ("accounts_receivable_net_usd_millions", "accounts receivable, net"),
                 ("trade_receivables_usd_millions", "trade receivables"),
@@ -191,7 +187,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("inventory_net_usd_millions", "inventory"),
             ),
             money(
-                "other_ca",
+                "other_current_assets",
                 "Other current assets.",
                 (
                     "prepaid_and_other_current_assets_usd_millions",
@@ -199,7 +195,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ),
             ),
             money(
-                "tca",
+                "current_assets",
                 "Sum of current assets.",
                 ("total_current_assets_usd_millions", "total current assets"),
             ),
@@ -211,12 +207,18 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             ),
             money("goodwill", "Goodwill.", ("goodwill_usd_millions", "goodwill")),
             money(
-                "other_nca",
+                "other_noncurrent_assets",
                 "Intangibles, leases and other non-current assets.",
                 ("other_noncurrent_assets_usd_millions", "other non-current assets"),
             ),
-            money("ta", "Sum of all assets.", ("total_assets_usd_millions", "total assets")),
-            money("ap", "Accounts payable.", ("accounts_payable_usd_millions", "accounts payable")),
+            money(
+                "total_assets", "Sum of all assets.", ("total_assets_usd_millions", "total assets")
+            ),
+            money(
+                "payables",
+                "Accounts payable.",
+                ("accounts_payable_usd_millions", "accounts payable"),
+            ),
             money(
                 "accrued",
                 "Accrued expenses and other current liabilities.",
@@ -232,23 +234,25 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("short_term_borrowings_usd_millions", "short-term borrowings"),
             ),
             money(
-                "tcl",
+                "current_liabilities",
                 "Sum of current liabilities.",
                 ("total_current_liabilities_usd_millions", "total current liabilities"),
             ),
             money(
-                "ltd",
+                "long_term_debt",
                 "Debt due after one year.",
                 ("long_term_debt_noncurrent_usd_millions", "long-term debt"),
                 ("long_term_borrowings_usd_millions", "long-term borrowings"),
             ),
             money(
-                "other_ncl",
+                "other_noncurrent_liabilities",
                 "Other non-current liabilities.",
                 ("other_noncurrent_liabilities_usd_millions", "other non-current liabilities"),
             ),
             money(
-                "tl", "Sum of liabilities.", ("total_liabilities_usd_millions", "total liabilities")
+                "total_liabilities",
+                "Sum of liabilities.",
+                ("total_liabilities_usd_millions", "total liabilities"),
             ),
             money(
                 "equity",
@@ -257,7 +261,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("total_shareholders_equity_usd_millions", "total shareholders' equity"),
             ),
             money(
-                "tle",
+                "liabilities_and_equity",
                 "Equals total assets.",
                 ("total_liabilities_and_equity_usd_millions", "total liabilities and equity"),
             ),
@@ -269,28 +273,26 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_ConsolidatedCashFlowStatementTableTextBlock",
             "us_gaap_ScheduleOfCashFlowStatementTableTextBlock",
         ),
-        description=(
-            "Consolidated statements of cash flows, fiscal {years} (USD millions; payments are positive amounts, section totals are signed)."
-        ),
+        description="Consolidated statements of cash flows, fiscal {years} (USD millions; payments are positive amounts, section totals are signed).",
         columns=(
             FISCAL_YEAR,
             money(
-                "da",
+                "depreciation",
                 "Depreciation and amortization.",
                 ("depreciation_amortization_usd_millions", "depreciation and amortization"),
             ),
             money(
-                "sbc",
+                "stock_compensation",
                 "Stock-based compensation expense (non-cash).",
                 ("stock_based_compensation_usd_millions", "stock-based compensation"),
             ),
             money(
-                "deferred",
+                "deferred_taxes",
                 "Deferred income taxes.",
                 ("deferred_income_taxes_usd_millions", "deferred income taxes"),
             ),
             money(
-                "wc",
+                "working_capital_change",
                 "Working-capital changes.",
                 (
                     "changes_in_operating_assets_liabilities_usd_millions",
@@ -298,7 +300,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ),
             ),
             money(
-                "cfo",
+                "operating_cash_flow",
                 "Net income plus the adjustments above.",
                 ("net_cash_from_operating_activities_usd_millions", "cash from operations"),
                 ("operating_cash_flow_usd_millions", "operating cash flow"),
@@ -310,17 +312,17 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("capital_expenditures_usd_millions", "capital expenditures"),
             ),
             money(
-                "acq",
+                "acquisitions",
                 "Acquisitions, net of cash acquired (outflow).",
                 ("payments_for_acquisitions_usd_millions", "acquisition spending"),
             ),
             money(
-                "other_inv",
+                "other_investing",
                 "Other investing cash flows (signed).",
                 ("other_investing_activities_usd_millions", "other investing activities"),
             ),
             money(
-                "cfi",
+                "investing_cash_flow",
                 "Signed total of investing cash flows.",
                 (
                     "net_cash_from_investing_activities_usd_millions",
@@ -328,27 +330,27 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ),
             ),
             money(
-                "rep",
+                "repurchase_payments",
                 "Payments for repurchases of common stock (outflow).",
                 ("repurchases_of_common_stock_usd_millions", "share repurchases"),
             ),
             money(
-                "div",
+                "dividend_payments",
                 "Cash dividends (outflow).",
                 ("dividends_paid_usd_millions", "dividends paid"),
             ),
             money(
-                "debt_net",
+                "net_borrowing",
                 "Debt issued less debt repaid (signed).",
                 ("net_proceeds_repayments_of_debt_usd_millions", "net debt proceeds (repayments)"),
             ),
             money(
-                "other_fin",
+                "other_financing",
                 "Other financing cash flows (signed).",
                 ("other_financing_activities_usd_millions", "other financing activities"),
             ),
             money(
-                "cff",
+                "financing_cash_flow",
                 "Signed total of financing cash flows.",
                 (
                     "net_cash_from_financing_activities_usd_millions",
@@ -356,7 +358,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ),
             ),
             money(
-                "net_change",
+                "net_change_in_cash",
                 "Operating plus investing plus financing cash flows.",
                 ("net_change_in_cash_usd_millions", "net change in cash"),
             ),
@@ -368,9 +370,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_ScheduleOfSegmentReportingInformationBySegmentTextBlock",
             "us_gaap_DisaggregationOfRevenueTableTextBlock",
         ),
-        description=(
-            "Net sales and operating income by reportable segment, fiscal {years} (USD millions; segment operating income excludes unallocated corporate costs)."
-        ),
+        description="Net sales and operating income by reportable segment, fiscal {years} (USD millions; segment operating income excludes unallocated corporate costs).",
         columns=(
             FISCAL_YEAR,
             column(
@@ -381,13 +381,13 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("reportable_segment", "segment"),
             ),
             money(
-                "seg_sales",
+                "segment_sales",
                 "External net sales of the segment.",
                 ("segment_net_sales_usd_millions", "net sales"),
                 ("segment_revenue_usd_millions", "revenue"),
             ),
             money(
-                "seg_op",
+                "segment_profit",
                 "Segment operating income.",
                 ("segment_operating_income_usd_millions", "operating income"),
                 ("segment_profit_usd_millions", "segment profit"),
@@ -400,9 +400,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_RevenueFromExternalCustomersByGeographicAreasTableTextBlock",
             "us_gaap_ScheduleOfRevenuesFromExternalCustomersByGeographicAreaTableTextBlock",
         ),
-        description=(
-            "Net sales by geographic area (customer location), fiscal {years} (USD millions)."
-        ),
+        description="Net sales by geographic area (customer location), fiscal {years} (USD millions).",
         columns=(
             FISCAL_YEAR,
             column(
@@ -413,7 +411,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("region_name", "region"),
             ),
             money(
-                "geo_sales",
+                "region_sales",
                 "Net sales to the area.",
                 ("net_sales_usd_millions", "net sales"),
                 ("revenue_from_external_customers_usd_millions", "revenue"),
@@ -426,13 +424,11 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_ClassOfTreasuryStockTableTextBlock",
             "us_gaap_ScheduleOfShareRepurchaseProgramTableTextBlock",
         ),
-        description=(
-            "Common stock repurchased under the share repurchase program, fiscal {years}."
-        ),
+        description="Common stock repurchased under the share repurchase program, fiscal {years}.",
         columns=(
             FISCAL_YEAR,
             column(
-                "rep_shares",
+                "shares_repurchased",
                 "INTEGER",
                 "Shares repurchased, thousands.",
                 ("shares_repurchased_thousands", "shares repurchased"),
@@ -440,14 +436,14 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 unit="count",
             ),
             column(
-                "rep_price",
+                "repurchase_price",
                 "DOUBLE",
                 "Average price paid per share, USD.",
                 ("average_price_paid_per_share_usd", "average price paid per share"),
                 unit="per_share",
             ),
             money(
-                "rep_cost",
+                "repurchase_cost",
                 "Total cost of shares repurchased.",
                 ("total_cost_usd_millions", "amount spent on repurchases"),
                 ("aggregate_purchase_price_usd_millions", "amount spent on repurchases"),
@@ -464,7 +460,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
         columns=(
             FISCAL_YEAR,
             column(
-                "dps",
+                "dividend_per_share",
                 "DOUBLE",
                 "Dividends declared per common share, USD.",
                 ("dividends_declared_per_share_usd", "dividends declared per share"),
@@ -472,7 +468,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 unit="per_share",
             ),
             money(
-                "div_paid",
+                "dividends_paid",
                 "Cash dividends paid.",
                 ("dividends_paid_usd_millions", "dividends paid"),
                 ("cash_dividends_paid_usd_millions", "cash dividends paid"),
@@ -485,9 +481,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_ScheduleOfMaturitiesOfLongTermDebtTableTextBlock",
             "us_gaap_LongTermDebtMaturitiesScheduleTableTextBlock",
         ),
-        description=(
-            "Scheduled principal payments of total debt outstanding at the end of fiscal {last} (USD millions)."
-        ),
+        description="Scheduled principal payments of total debt outstanding at the end of fiscal {last} (USD millions).",
         columns=(
             column(
                 "period",
@@ -497,7 +491,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("fiscal_period_due", "period"),
             ),
             money(
-                "due",
+                "principal_due",
                 "Principal due.",
                 ("principal_due_usd_millions", "principal due"),
                 ("scheduled_repayment_usd_millions", "scheduled repayment"),
@@ -520,7 +514,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("instrument_description", "instrument"),
             ),
             column(
-                "rate",
+                "interest_rate",
                 "DOUBLE",
                 "Stated annual rate, %.",
                 ("stated_interest_rate_percent", "stated interest rate"),
@@ -546,9 +540,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             "us_gaap_ShareBasedCompensationAllocationOfRecognizedPeriodCostsTableTextBlock",
             "us_gaap_ScheduleOfShareBasedCompensationExpenseByAwardTypeTableTextBlock",
         ),
-        description=(
-            "Stock-based compensation expense by award type, fiscal {years} (USD millions)."
-        ),
+        description="Stock-based compensation expense by award type, fiscal {years} (USD millions).",
         columns=(
             FISCAL_YEAR,
             column(
@@ -559,7 +551,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 ("share_based_award_category", "award type"),
             ),
             money(
-                "sbc_expense",
+                "award_expense",
                 "Expense recognized for the award type.",
                 ("compensation_expense_usd_millions", "stock-based compensation expense"),
                 ("recognized_cost_usd_millions", "stock-based compensation expense"),
@@ -584,7 +576,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
                 unit="count",
             ),
             column(
-                "employees_intl",
+                "employees_abroad",
                 "INTEGER",
                 "Employees located outside the United States.",
                 ("employees_outside_united_states", "employees outside the United States"),
@@ -603,18 +595,18 @@ TABLE_KINDS: tuple[TableKind, ...] = (
             FISCAL_YEAR,
             column("quarter", "INTEGER", "Fiscal quarter, 1 to 4.", ("fiscal_quarter", "quarter")),
             money(
-                "q_sales",
+                "quarter_sales",
                 "Net sales for the quarter.",
                 ("quarterly_net_sales_usd_millions", "net sales"),
                 ("quarter_revenue_usd_millions", "revenue"),
             ),
             money(
-                "q_gross",
+                "quarter_gross_profit",
                 "Gross profit for the quarter.",
                 ("quarterly_gross_profit_usd_millions", "gross profit"),
             ),
             money(
-                "q_ni",
+                "quarter_net_income",
                 "Net income for the quarter.",
                 ("quarterly_net_income_usd_millions", "net income"),
             ),

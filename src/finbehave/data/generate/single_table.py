@@ -22,20 +22,32 @@ from finbehave.data.generate.world import Company
 
 # (table, column) of the values questions track over the years
 PER_YEAR_METRICS: tuple[tuple[str, str], ...] = (
-    ("income", "revenue"), ("income", "gross"), ("income", "op"), ("income", "ni"),
-    ("income", "sga"), ("income", "rd"), ("income", "tax"), ("income", "eps"),
-    ("balance", "cash"), ("balance", "ta"), ("balance", "equity"), ("balance", "ar"),
-    ("balance", "inventory"), ("balance", "ltd"), ("balance", "goodwill"),
-    ("cashflow", "cfo"), ("cashflow", "capex"), ("cashflow", "da"), ("cashflow", "sbc"),
-    ("employees", "employees"), ("dividends", "dps"), ("dividends", "div_paid"),
-    ("repurchases", "rep_cost"),
-)  # fmt: skip
-FLOW_TABLES = (
-    "income",
-    "cashflow",
-    "repurchases",
-    "dividends",
-)  # amounts over a year, not at its end
+    ("income", "revenue"),
+    ("income", "gross_profit"),
+    ("income", "operating_income"),
+    ("income", "net_income"),
+    ("income", "sga"),
+    ("income", "research"),
+    ("income", "income_tax"),
+    ("income", "eps"),
+    ("balance", "cash"),
+    ("balance", "total_assets"),
+    ("balance", "equity"),
+    ("balance", "receivables"),
+    ("balance", "inventory"),
+    ("balance", "long_term_debt"),
+    ("balance", "goodwill"),
+    ("cashflow", "operating_cash_flow"),
+    ("cashflow", "capex"),
+    ("cashflow", "depreciation"),
+    ("cashflow", "stock_compensation"),
+    ("employees", "employees"),
+    ("dividends", "dividend_per_share"),
+    ("dividends", "dividends_paid"),
+    ("repurchases", "repurchase_cost"),
+)
+# tables of amounts over a year (not balances at its end)
+FLOW_TABLES = ("income", "cashflow", "repurchases", "dividends")
 ORDINALS = ("first", "second", "third", "fourth")
 
 
@@ -155,13 +167,13 @@ def metric_total(company: Company, rng: random.Random) -> Draft | None:
 
 # (table, numerator, denominator, what the question calls the percentage)
 MARGINS: tuple[tuple[str, str, str, str], ...] = (
-    ("income", "gross", "revenue", "gross margin"),
-    ("income", "op", "revenue", "operating margin"),
-    ("income", "ni", "revenue", "net profit margin"),
-    ("income", "tax", "pretax", "effective income tax rate"),
-    ("income", "rd", "revenue", "research and development spending as a share of revenue"),
+    ("income", "gross_profit", "revenue", "gross margin"),
+    ("income", "operating_income", "revenue", "operating margin"),
+    ("income", "net_income", "revenue", "net profit margin"),
+    ("income", "income_tax", "pretax_income", "effective income tax rate"),
+    ("income", "research", "revenue", "research and development spending as a share of revenue"),
     ("income", "sga", "revenue", "SG&A as a percentage of revenue"),
-    ("quarterly", "q_gross", "q_sales", "gross margin"),
+    ("quarterly", "quarter_gross_profit", "quarter_sales", "gross margin"),
 )
 
 
@@ -188,19 +200,29 @@ def margin(company: Company, rng: random.Random) -> Draft | None:
 
 # (table, numerator columns, denominator columns, what the question calls the ratio)
 RATIOS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str], ...] = (
-    ("balance", ("tca",), ("tcl",), "current ratio (current assets to current liabilities)"),
     (
         "balance",
-        ("current_debt", "ltd"),
+        ("current_assets",),
+        ("current_liabilities",),
+        "current ratio (current assets to current liabilities)",
+    ),
+    (
+        "balance",
+        ("current_debt", "long_term_debt"),
         ("equity",),
         "debt-to-equity ratio (total debt over stockholders' equity)",
     ),
-    ("balance", ("tl",), ("equity",), "ratio of total liabilities to equity"),
-    ("income", ("op",), ("interest",), "ratio of operating income to interest expense"),
+    ("balance", ("total_liabilities",), ("equity",), "ratio of total liabilities to equity"),
+    (
+        "income",
+        ("operating_income",),
+        ("interest_expense",),
+        "ratio of operating income to interest expense",
+    ),
     (
         "cashflow",
         ("capex",),
-        ("da",),
+        ("depreciation",),
         "ratio of capital expenditures to depreciation and amortization",
     ),
 )
@@ -224,10 +246,10 @@ def ratio(company: Company, rng: random.Random) -> Draft | None:
 
 # (part, whole, what the question calls the share) on the balance sheet
 BALANCE_SHARES: tuple[tuple[str, str, str], ...] = (
-    ("goodwill", "ta", "goodwill as a percentage of total assets"),
-    ("cash", "tca", "the share of current assets held as cash and cash equivalents"),
-    ("ppe", "ta", "net property, plant and equipment as a percentage of total assets"),
-    ("ltd", "tl", "long-term debt as a share of total liabilities"),
+    ("goodwill", "total_assets", "goodwill as a percentage of total assets"),
+    ("cash", "current_assets", "the share of current assets held as cash and cash equivalents"),
+    ("ppe", "total_assets", "net property, plant and equipment as a percentage of total assets"),
+    ("long_term_debt", "total_liabilities", "long-term debt as a share of total liabilities"),
 )
 
 
@@ -257,7 +279,7 @@ def free_cash_flow(company: Company, rng: random.Random) -> Draft | None:
         f"Defining free cash flow as operating cash flow minus capital expenditures, what was it "
         f"for {company.name} in {fiscal_year(year)}",
     )
-    operating = gold.value("cashflow", "cfo", year=year)
+    operating = gold.value("cashflow", "operating_cash_flow", year=year)
     capex = gold.value("cashflow", "capex", year=year)
     return gold.draft("free_cash_flow", "usd_millions", question, f"{operating} - {capex}")
 
@@ -268,7 +290,7 @@ def working_capital_change(company: Company, rng: random.Random) -> Draft | None
         return None
     gold, fiscal_year = GoldQuery(company), fiscal_year_style(rng)
     first, second = (
-        f"({gold.value('balance', 'tca', year=year)} - {gold.value('balance', 'tcl', year=year)})"
+        f"({gold.value('balance', 'current_assets', year=year)} - {gold.value('balance', 'current_liabilities', year=year)})"
         for year in pair
     )
     question = ask(
@@ -283,9 +305,9 @@ def working_capital_change(company: Company, rng: random.Random) -> Draft | None
 
 # Long tables: (table, dimension column, value column)
 BREAKDOWNS: tuple[tuple[str, str, str], ...] = (
-    ("segments", "segment", "seg_sales"),
-    ("geography", "region", "geo_sales"),
-    ("stock_comp", "award", "sbc_expense"),
+    ("segments", "segment", "segment_sales"),
+    ("geography", "region", "region_sales"),
+    ("stock_comp", "award", "award_expense"),
 )
 
 
@@ -381,8 +403,8 @@ def segment_margin(company: Company, rng: random.Random) -> Draft | None:
         f"What was the operating margin of {possessive(company.name)} {segment} segment in "
         f"{fiscal_year(year)}",
     )
-    profit = gold.value("segments", "seg_op", year=year, segment=segment)
-    sales = gold.value("segments", "seg_sales", year=year, segment=segment)
+    profit = gold.value("segments", "segment_profit", year=year, segment=segment)
+    sales = gold.value("segments", "segment_sales", year=year, segment=segment)
     return gold.draft("margin", "percent", question, f"100.0 * {profit} / {sales}")
 
 
@@ -393,7 +415,9 @@ def stock_comp_total_change(company: Company, rng: random.Random) -> Draft | Non
     if pair is None:
         return None
     gold, fiscal_year = GoldQuery(company), fiscal_year_style(rng)
-    first, second = (gold.aggregate("SUM", "stock_comp", "sbc_expense", year=year) for year in pair)
+    first, second = (
+        gold.aggregate("SUM", "stock_comp", "award_expense", year=year) for year in pair
+    )
     question = ask(
         rng,
         "percent",
@@ -418,8 +442,8 @@ def average_repurchase_price(company: Company, rng: random.Random) -> Draft | No
         f"What was the weighted-average price {company.name} paid per repurchased share over "
         f"{fiscal_year(span[0])} through {fiscal_year(span[1])}",
     )
-    cost = gold.aggregate("SUM", "repurchases", "rep_cost", years=span)  # USD millions
-    shares = gold.aggregate("SUM", "repurchases", "rep_shares", years=span)  # thousands
+    cost = gold.aggregate("SUM", "repurchases", "repurchase_cost", years=span)  # USD millions
+    shares = gold.aggregate("SUM", "repurchases", "shares_repurchased", years=span)  # thousands
     return gold.draft("average", "per_share", question, f"1000.0 * {cost} / {shares}")
 
 
@@ -430,7 +454,7 @@ def repurchased_shares_change(company: Company, rng: random.Random) -> Draft | N
     if pair is None:
         return None
     gold, fiscal_year = GoldQuery(company), fiscal_year_style(rng)
-    first, second = (gold.value("repurchases", "rep_shares", year=year) for year in pair)
+    first, second = (gold.value("repurchases", "shares_repurchased", year=year) for year in pair)
     question = ask(
         rng,
         "count",
@@ -452,8 +476,8 @@ def debt_due_share(company: Company, rng: random.Random) -> Draft | None:
         f"{fiscal_year(int(chosen[0]) - 1)} is scheduled to be repaid in {chosen[0]} through "
         f"{chosen[-1]}",
     )
-    part = gold.aggregate("SUM", "debt_maturities", "due", period=chosen)
-    total = gold.aggregate("SUM", "debt_maturities", "due")
+    part = gold.aggregate("SUM", "debt_maturities", "principal_due", period=chosen)
+    total = gold.aggregate("SUM", "debt_maturities", "principal_due")
     return gold.draft("share_of_total", "percent", question, f"100.0 * {part} / {total}")
 
 
@@ -469,7 +493,7 @@ def debt_due_total(company: Company, rng: random.Random) -> Draft | None:
         f"How much debt principal is {company.name} scheduled to repay in {chosen[0]} through "
         f"{chosen[-1]} combined",
     )
-    expression = gold.aggregate("SUM", "debt_maturities", "due", period=chosen)
+    expression = gold.aggregate("SUM", "debt_maturities", "principal_due", period=chosen)
     return gold.draft("total", "usd_millions", question, expression)
 
 
@@ -477,7 +501,7 @@ def weighted_interest_rate(company: Company, rng: random.Random) -> Draft | None
     if not company.has("debt_instruments"):
         return None
     gold, fiscal_year = GoldQuery(company), fiscal_year_style(rng)
-    rate = gold.column("debt_instruments", "rate")
+    rate = gold.column("debt_instruments", "interest_rate")
     principal = gold.column("debt_instruments", "principal")
     table = gold.table("debt_instruments")
     question = ask(
@@ -524,7 +548,7 @@ def employees_abroad_share(company: Company, rng: random.Random) -> Draft | None
         f"What percentage of {possessive(company.name)} workforce was located outside the United "
         f"States at the end of {fiscal_year(year)}",
     )
-    abroad = gold.value("employees", "employees_intl", year=year)
+    abroad = gold.value("employees", "employees_abroad", year=year)
     total = gold.value("employees", "employees", year=year)
     return gold.draft("share_of_total", "percent", question, f"100.0 * {abroad} / {total}")
 
@@ -534,7 +558,7 @@ def quarter_share(company: Company, rng: random.Random) -> Draft | None:
         return None
     gold, fiscal_year = GoldQuery(company), fiscal_year_style(rng)
     year, quarter = rng.choice(company.years("quarterly")), rng.randint(1, 4)
-    key = rng.choice(("q_sales", "q_ni"))
+    key = rng.choice(("quarter_sales", "quarter_net_income"))
     question = ask(
         rng,
         "percent",
@@ -551,7 +575,7 @@ def quarterly_average(company: Company, rng: random.Random) -> Draft | None:
         return None
     gold, fiscal_year = GoldQuery(company), fiscal_year_style(rng)
     year = rng.choice(company.years("quarterly"))
-    key = rng.choice(("q_sales", "q_gross", "q_ni"))
+    key = rng.choice(("quarter_sales", "quarter_gross_profit", "quarter_net_income"))
     question = ask(
         rng,
         "usd_millions",

@@ -235,11 +235,9 @@ def simulate(industry: Industry, rng: random.Random) -> dict[str, Rows]:
     gross_margin, sga_share = uniform(*industry.gross_margin), uniform(0.08, 0.18)
     research_share = uniform(*industry.research_share) if industry.research_share else 0.0
     sga_share = min(sga_share, gross_margin - research_share - uniform(0.07, 0.15))
-    tax_rate, growth, interest_rate = (
-        uniform(0.15, 0.26),
-        uniform(-0.01, 0.09),
-        uniform(0.025, 0.06),
-    )
+    tax_rate = uniform(0.15, 0.26)
+    growth = uniform(-0.01, 0.09)
+    interest_rate = uniform(0.025, 0.06)
     depreciation_share, compensation_share = uniform(0.02, 0.06), uniform(0.004, 0.035)
     capex_share = uniform(*industry.capex_share)
     pays_dividends, buys_back = rng.random() < 0.65, rng.random() < 0.8
@@ -248,11 +246,8 @@ def simulate(industry: Industry, rng: random.Random) -> dict[str, Rows]:
     sales = round(uniform(600, 40000) * 10)
     cash, debt = round(sales * uniform(0.05, 0.2)), round(sales * uniform(0.15, 0.7))
     ppe, goodwill = round(sales * uniform(0.15, 0.6)), round(sales * uniform(0.05, 0.5))
-    shares, earnings_multiple, payout = (
-        round(uniform(40, 900) * 10),
-        uniform(12, 35),
-        uniform(0.2, 0.5),
-    )
+    shares = round(uniform(40, 900) * 10)  # tenths of a million
+    earnings_multiple, payout = uniform(12, 35), uniform(0.2, 0.5)
     dividend_per_share, employees = 0.0, round(sales / 10 / uniform(0.2, 0.6), -1)
     abroad_share, buyback_share = uniform(0.2, 0.6), uniform(0.15, 0.6)
     flows: list[dict[str, Any]] = []
@@ -316,21 +311,46 @@ def simulate(industry: Industry, rng: random.Random) -> dict[str, Rows]:
         employees = round(employees * (1 + year_growth * 0.6 + uniform(-0.03, 0.03)), -1)
         flows.append(
             {
-                "year": year, "revenue": sales, "cost": cost, "gross": gross, "sga": sga,
-                "rd": research, "op": operating, "interest": interest, "other": other,
-                "pretax": pretax, "tax": tax, "ni": net_income,
-                "eps": round(net_income / average_shares, 2), "shares": average_shares,
-                "da": depreciation, "sbc": compensation, "deferred": deferred,
-                "wc": working_capital, "cfo": operating_cash, "capex": capex,
-                "acq": acquisitions, "other_inv": other_investing, "cfi": investing_cash,
-                "rep": repurchase_cost, "div": dividends, "debt_net": net_borrowing,
-                "other_fin": other_financing, "cff": financing_cash, "net_change": net_change,
-                "cash": cash, "debt": debt, "ppe": ppe, "goodwill": goodwill,
-                "rep_shares": shares_repurchased, "rep_price": price,
-                "dps": dividend_per_share, "employees": int(employees),
-                "employees_intl": round(employees * (abroad_share + uniform(-0.02, 0.02))),
+                "year": year,
+                "revenue": sales,
+                "cost_of_sales": cost,
+                "gross_profit": gross,
+                "sga": sga,
+                "research": research,
+                "operating_income": operating,
+                "interest_expense": interest,
+                "other_income": other,
+                "pretax_income": pretax,
+                "income_tax": tax,
+                "net_income": net_income,
+                "eps": round(net_income / average_shares, 2),
+                "diluted_shares": average_shares,
+                "depreciation": depreciation,
+                "stock_compensation": compensation,
+                "deferred_taxes": deferred,
+                "working_capital_change": working_capital,
+                "operating_cash_flow": operating_cash,
+                "capex": capex,
+                "acquisitions": acquisitions,
+                "other_investing": other_investing,
+                "investing_cash_flow": investing_cash,
+                "repurchase_payments": repurchase_cost,
+                "dividend_payments": dividends,
+                "net_borrowing": net_borrowing,
+                "other_financing": other_financing,
+                "financing_cash_flow": financing_cash,
+                "net_change_in_cash": net_change,
+                "cash": cash,
+                "debt": debt,
+                "ppe": ppe,
+                "goodwill": goodwill,
+                "shares_repurchased": shares_repurchased,
+                "repurchase_price": price,
+                "dividend_per_share": dividend_per_share,
+                "employees": int(employees),
+                "employees_abroad": round(employees * (abroad_share + uniform(-0.02, 0.02))),
             }
-        )  # fmt: skip
+        )
     instruments, maturities = debt_schedule(debt, last, rng)
     tables = {
         "income": income_rows(flows, industry),
@@ -369,19 +389,14 @@ def row_of(values: dict[str, Any], kind: TableKind, convert_money: bool = False)
     }
 
 
-INCOME_MONEY = ("revenue", "cost", "gross", "sga", "rd", "op", "interest", "other", "pretax",
-                "tax", "ni")  # fmt: skip
-
-
 def income_rows(flows: list[dict[str, Any]], industry: Industry) -> Rows:
     """Income statements (no R&D line in industries without R&D)."""
     rows = []
     for flow in flows:
-        row = {key: millions(flow[key]) for key in INCOME_MONEY}
-        row.update(year=flow["year"], eps=flow["eps"], shares=millions(flow["shares"]))
+        values = {**flow, "diluted_shares": millions(flow["diluted_shares"])}
         if industry.research_share is None:
-            del row["rd"]
-        rows.append(row_of(row, TABLES["income"]))
+            del values["research"]
+        rows.append(row_of(values, TABLES["income"], convert_money=True))
     return rows
 
 
@@ -394,9 +409,11 @@ def balance_rows(
         sales = flow["revenue"]
         receivables = round(sales * uniform(0.08, 0.2))
         other_current = round(sales * uniform(0.02, 0.05))
-        inventory = round(flow["cost"] * uniform(0.1, 0.3)) if industry.holds_inventory else 0
+        inventory = (
+            round(flow["cost_of_sales"] * uniform(0.1, 0.3)) if industry.holds_inventory else 0
+        )
         current_assets = flow["cash"] + receivables + inventory + other_current
-        payables = round(flow["cost"] * uniform(0.08, 0.15))
+        payables = round(flow["cost_of_sales"] * uniform(0.08, 0.15))
         accrued = round(sales * uniform(0.04, 0.1))
         last_year = index == len(flows) - 1
         current_debt = due_next_year if last_year else round(flow["debt"] * uniform(0.03, 0.15))
@@ -407,21 +424,38 @@ def balance_rows(
         if equity is None:
             equity = round(liabilities * uniform(0.6, 1.3))
         else:
-            equity += flow["ni"] - flow["div"] - flow["rep"] + flow["sbc"]
+            equity += (
+                flow["net_income"]
+                - flow["dividend_payments"]
+                - flow["repurchase_payments"]
+                + flow["stock_compensation"]
+            )
         equity = max(equity, round(liabilities * 0.25))
         fixed = current_assets + flow["ppe"] + flow["goodwill"]
         other_noncurrent = max(liabilities + equity - fixed, round(sales * uniform(0.02, 0.05)))
         assets = fixed + other_noncurrent
         equity = assets - liabilities
         row = {
-            "year": flow["year"], "cash": flow["cash"], "ar": receivables,
-            "inventory": inventory, "other_ca": other_current, "tca": current_assets,
-            "ppe": flow["ppe"], "goodwill": flow["goodwill"], "other_nca": other_noncurrent,
-            "ta": assets, "ap": payables, "accrued": accrued, "current_debt": current_debt,
-            "tcl": current_liabilities, "ltd": long_term_debt,
-            "other_ncl": other_noncurrent_liabilities, "tl": liabilities, "equity": equity,
-            "tle": liabilities + equity,
-        }  # fmt: skip
+            "year": flow["year"],
+            "cash": flow["cash"],
+            "receivables": receivables,
+            "inventory": inventory,
+            "other_current_assets": other_current,
+            "current_assets": current_assets,
+            "ppe": flow["ppe"],
+            "goodwill": flow["goodwill"],
+            "other_noncurrent_assets": other_noncurrent,
+            "total_assets": assets,
+            "payables": payables,
+            "accrued": accrued,
+            "current_debt": current_debt,
+            "current_liabilities": current_liabilities,
+            "long_term_debt": long_term_debt,
+            "other_noncurrent_liabilities": other_noncurrent_liabilities,
+            "total_liabilities": liabilities,
+            "equity": equity,
+            "liabilities_and_equity": liabilities + equity,
+        }
         if not industry.holds_inventory:
             del row["inventory"]
         rows.append(row_of(row, TABLES["balance"], convert_money=True))
@@ -440,7 +474,7 @@ def debt_schedule(debt: int, last: int, rng: random.Random) -> tuple[Rows, list[
         instruments.append(
             {
                 "instrument": name,
-                "rate": rate,
+                "interest_rate": rate,
                 "maturity_year": year,
                 "principal": millions(due[year]),
             }
@@ -451,7 +485,7 @@ def debt_schedule(debt: int, last: int, rng: random.Random) -> tuple[Rows, list[
 
 
 def maturity_rows(maturities: list[tuple[str, int]]) -> Rows:
-    return [{"period": period, "due": millions(amount)} for period, amount in maturities]
+    return [{"period": period, "principal_due": millions(amount)} for period, amount in maturities]
 
 
 def drift(rng: random.Random, weights: list[float]) -> list[float]:
@@ -469,14 +503,18 @@ def segment_rows(flows: list[dict[str, Any]], industry: Industry, rng: random.Ra
     for flow in flows[-rng.randint(3, 5) :]:
         weights = drift(rng, weights)
         sales = split_exactly(flow["revenue"], weights)
-        corporate = round(abs(flow["op"]) * rng.uniform(0.05, 0.2)) + 1
+        corporate = round(abs(flow["operating_income"]) * rng.uniform(0.05, 0.2)) + 1
         profit_weights = [weight * margin for weight, margin in zip(weights, margins, strict=True)]
-        profit = split_exactly(flow["op"] + corporate, profit_weights)
+        profit = split_exactly(flow["operating_income"] + corporate, profit_weights)
         rows += [
-            {"year": flow["year"], "segment": name, "seg_sales": millions(segment_sales),
-             "seg_op": millions(segment_profit)}
+            {
+                "year": flow["year"],
+                "segment": name,
+                "segment_sales": millions(segment_sales),
+                "segment_profit": millions(segment_profit),
+            }
             for name, segment_sales, segment_profit in zip(names, sales, profit, strict=True)
-        ]  # fmt: skip
+        ]
     return rows
 
 
@@ -489,7 +527,7 @@ def geography_rows(flows: list[dict[str, Any]], rng: random.Random) -> Rows:
         weights = drift(rng, weights)
         sales = split_exactly(flow["revenue"], weights)
         rows += [
-            {"year": flow["year"], "region": name, "geo_sales": millions(region_sales)}
+            {"year": flow["year"], "region": name, "region_sales": millions(region_sales)}
             for name, region_sales in zip(names, sales, strict=True)
         ]
     return rows
@@ -497,18 +535,26 @@ def geography_rows(flows: list[dict[str, Any]], rng: random.Random) -> Rows:
 
 def repurchase_rows(flows: list[dict[str, Any]]) -> Rows:
     return [
-        {"year": flow["year"], "rep_shares": flow["rep_shares"], "rep_price": flow["rep_price"],
-         "rep_cost": millions(flow["rep"])}
+        {
+            "year": flow["year"],
+            "shares_repurchased": flow["shares_repurchased"],
+            "repurchase_price": flow["repurchase_price"],
+            "repurchase_cost": millions(flow["repurchase_payments"]),
+        }
         for flow in flows
-        if flow["rep_shares"] > 0
-    ]  # fmt: skip
+        if flow["shares_repurchased"] > 0
+    ]
 
 
 def dividend_rows(flows: list[dict[str, Any]]) -> Rows:
     return [
-        {"year": flow["year"], "dps": flow["dps"], "div_paid": millions(flow["div"])}
+        {
+            "year": flow["year"],
+            "dividend_per_share": flow["dividend_per_share"],
+            "dividends_paid": millions(flow["dividend_payments"]),
+        }
         for flow in flows
-        if flow["div"] > 0
+        if flow["dividend_payments"] > 0
     ]
 
 
@@ -519,9 +565,9 @@ def stock_comp_rows(flows: list[dict[str, Any]], rng: random.Random) -> Rows:
     rows = []
     for flow in flows[-3:]:
         weights = drift(rng, weights)
-        expenses = split_exactly(flow["sbc"], weights)
+        expenses = split_exactly(flow["stock_compensation"], weights)
         rows += [
-            {"year": flow["year"], "award": award, "sbc_expense": millions(expense)}
+            {"year": flow["year"], "award": award, "award_expense": millions(expense)}
             for award, expense in zip(awards, expenses, strict=True)
         ]
     return rows
@@ -533,13 +579,19 @@ def quarterly_rows(flows: list[dict[str, Any]], rng: random.Random) -> Rows:
     for flow in flows[-2:]:
         weights = [rng.uniform(0.2, 0.3) for _ in range(4)]
         sales, gross, net_income = (
-            split_exactly(flow[key], drift(rng, weights)) for key in ("revenue", "gross", "ni")
+            split_exactly(flow[key], drift(rng, weights))
+            for key in ("revenue", "gross_profit", "net_income")
         )
         rows += [
-            {"year": flow["year"], "quarter": quarter + 1, "q_sales": millions(sales[quarter]),
-             "q_gross": millions(gross[quarter]), "q_ni": millions(net_income[quarter])}
+            {
+                "year": flow["year"],
+                "quarter": quarter + 1,
+                "quarter_sales": millions(sales[quarter]),
+                "quarter_gross_profit": millions(gross[quarter]),
+                "quarter_net_income": millions(net_income[quarter]),
+            }
             for quarter in range(4)
-        ]  # fmt: skip
+        ]
     return rows
 
 

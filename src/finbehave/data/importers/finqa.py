@@ -11,8 +11,9 @@ question) get unit ``percent`` in percentage points: when the human answer is ~1
 (or there is no human answer and the program ends in a division), answer and gold SQL are
 multiplied by 100. ``yes``/``no`` answers get unit ``boolean``. Splits: a source file whose name
 contains ``train``/``dev`` gives ``train``, ``test`` gives ``test``, otherwise the hash rule every
-dataset shares decides (``items.split_of``, about 1 in 5 to ``test``). Items whose operands are not all in the table are
-``evidence: text`` without gold SQL; their filing text is in ``CompanyTables.texts``.
+dataset shares decides (``items.split_of``, about 1 in 5 to ``test``). Items whose operands are
+not all in the table are ``evidence: text`` without gold SQL; their filing text is in
+``CompanyTables.texts``.
 """
 
 from __future__ import annotations
