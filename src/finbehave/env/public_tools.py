@@ -17,13 +17,13 @@ import re
 import anyio
 from inspect_ai.tool import Tool, ToolError, tool
 
-from finbehave.data.importers.common import company_slug
 from finbehave.data.items import Item, TableSpec
 from finbehave.data.store import DatasetError
 from finbehave.env.database import database_path
 from finbehave.env.environment import FinQAEnv
 from finbehave.env.sandbox import SandboxError, get_sandbox
 from finbehave.env.tools import current_env
+from finbehave.sql import company_slug
 
 FILTER_KEYWORDS = (
     "WHERE", "HAVING", "IN", "NOT IN", "EXISTS", "NOT EXISTS", "ANY", "SOME", "ALL", "LIKE",
