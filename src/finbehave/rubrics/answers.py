@@ -6,8 +6,9 @@
 
 Which number is the answer: the last ``\\boxed{}`` holding a number if any; else the first number
 after the last "answer is"/"answer:"/"result is"/"=" cue; else the last number outside
-parentheses (the final value of a worked answer; ``12.5% (up from 10.2%)`` gives 12.5). A number
-followed by ``:`` is a label, never the answer.
+parentheses (the final value of a worked answer; ``12.5% (up from 10.2%)`` gives 12.5). Labels
+are never the answer while a text has other numbers: a number followed by ``:``, a year after
+in/for/during/fiscal/FY/of/... (``12.5% in 2023``), a date's day and year (``December 31, 2023``).
 
 An answer must commit to one value. It is incorrect, whatever the gold, when the answer number is
 offered together with a different number (values that differ beyond the tolerance once read in
@@ -19,7 +20,9 @@ by connectives and punctuation (and, to, vs, ``,``, ``;``, ``/``, a dash: ``betw
 ``12.5% (vs 10.2% in 2022)``, unless the aside opens with a hedge word: ``12.5 (or 25)``);
 statements with words between the numbers (``grew from 100 to 110, so the change is 10``,
 ``In 2023, revenue was $1,234.5 million``); a change ``from 100 to 110`` (the answer is 110);
-the same value written twice (``12.5%, i.e. 0.125``, ``$77 million ($77,000 thousand)``).
+the same value written twice (``12.5%, i.e. 0.125``, ``$77 million, i.e. $77,000 thousand``).
+A bare ``(77)`` after another number reads as -77, an accounting negative, so
+``$77 million ($77,000 thousand)`` counts as two candidates.
 
 Units:
 
