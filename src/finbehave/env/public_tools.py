@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import anyio
 from inspect_ai.tool import Tool, ToolError, tool
@@ -45,12 +46,22 @@ def check_public_query(query: str) -> None:
         )
 
 
+def _exact(value: float) -> str:
+    """``value`` written in full, no exponent and no rounding: it reads back as the same float."""
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def public_gold(item: Item) -> str:
-    """The gold answer in the public ``\\boxed{}`` form (percent answers carry ``\\%``)."""
+    """The gold answer in the public ``\\boxed{}`` form (percent answers carry ``\\%``).
+
+    Numbers are written exactly (``1234567`` stays ``1234567``): the public rule allows an
+    absolute difference of only 1.0, so a rounded gold would fail exact answers.
+    """
     if isinstance(item.answer, str):
         return item.answer
     suffix = "\\%" if item.unit == "percent" else ""
-    return f"\\boxed{{{item.answer:g}{suffix}}}"
+    return f"\\boxed{{{_exact(item.answer)}{suffix}}}"
 
 
 def _company(env: FinQAEnv, company_name: str) -> FinQAEnv:
