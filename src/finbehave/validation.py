@@ -41,11 +41,7 @@ def one_line(
         return line
     if error["type"] == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
-        names = (
-            [name for name, field in parent.model_fields.items() if not field.exclude]
-            if parent
-            else []
-        )
+        names = [name for name, f in parent.model_fields.items() if not f.exclude] if parent else []
         allowed = f" (allowed: {', '.join(names)})" if names else ""
         return f"{line}; remove it or fix its spelling{allowed}"
     if error["type"] == "missing":
