@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # torch is pinned to the CPU build first: an unpinned torch would pull several GB of CUDA wheels.
 TORCH ?= torch==2.13.0
 
-.PHONY: install demo test lint bench reliability clean
+.PHONY: install demo test test-fast lint bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# Every module in a few minutes: skips full Inspect evals, training runs and drills (marked slow).
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks evals

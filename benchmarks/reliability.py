@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from bench_concurrency import run as load_run
+from drills import hostile_sql_drill, kill_resume_drill
 from fake_openai_server import (
     FakeOpenAIServer,
     Hang,
@@ -33,8 +34,6 @@ from fake_openai_server import (
 )
 from test_providers import fake_agent
 from tiny_dataset import write_diag, write_tiny_dataset
-
-from finbehave.reliability import hostile_sql_drill, kill_resume_drill
 
 FAULTS = {
     "429 + Retry-After": lambda: RateLimit(retry_after=0.5),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SHARED_FINQA
+from conftest import SHARED_FINQA, needs_shared
 
 from finbehave.data.importers import DataImportError, detect_format, import_dataset
 from finbehave.data.importers.common import parse_cell
@@ -231,7 +231,7 @@ def test_bad_sources_give_one_line_errors(tmp_path: Path) -> None:
     assert summary.items == 1 and sum(summary.skipped.values()) == 2
 
 
-@pytest.mark.skipif(not RAW.is_file(), reason="shared FinQA sample not present")
+@needs_shared(RAW)
 def test_real_sample_reproduces_exe_ans(tmp_path: Path) -> None:
     calls = []
     summary = import_dataset(RAW, "real", root=tmp_path, progress=lambda d, t: calls.append(d))

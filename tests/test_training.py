@@ -359,6 +359,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(
 
 
 @pytest.mark.train
+@pytest.mark.slow
 def test_cli_trains_and_refuses_eval_only_items(
     dataset: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
