@@ -20,10 +20,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "finbehave"
 # module (relative to src/finbehave) -> why it may import a private name, and what pins it.
 ALLOWED = {
     "experiment.py": "Inspect lists no providers publicly; test_provider_probe_* pin the probe",
-    # Issue 17: replaced in other branches (public prompt API, the shared SQL helper module);
-    # test_allowlist_is_current fails once they land, naming the entry to delete.
+    # Issue 17: replaced in the rubric branch (public prompt API); test_allowlist_is_current
+    # fails once it lands, naming the entry to delete.
     "training/environment.py": "inspect_ai.agent._react._prompt_to_system_message (issue 17)",
-    "data/importers/finqa.py": "finbehave.env.database._load_table (issue 17)",
 }
 
 
