@@ -25,7 +25,7 @@ from finbehave.reports.stats import (
     pass_hat_k,
 )
 from finbehave.rubrics.score import MET_AT
-from finbehave.rubrics.spec import BEHAVIOURS, SCORE_KEYS
+from finbehave.vocab import BEHAVIOURS, SCORE_KEYS
 
 METRICS = ("correct", *SCORE_KEYS)
 ALL_TASKS = "all tasks"
