@@ -19,7 +19,7 @@ from finbehave.rubrics import load_rubric
 from finbehave.tasks.finqa import finqa
 from finbehave.training.environment import FinQAToolEnv
 from finbehave.training.reward import RubricReward, uniform_weights
-from finbehave.vocab import ERROR_TYPES
+from finbehave.vocab import ERROR_TYPES, RUBRIC_SCORER
 
 STORE = load_dataset()
 ITEM = STORE.items(task="finqa", split="test")[0]
@@ -75,7 +75,7 @@ def test_eval_and_training_tag_the_same_rollout_alike(tmp_path: Path) -> None:
     assert sample.error is None
     errors = [m.error for m in sample.messages if m.role == "tool" and m.error is not None]
     assert [e.type for e in errors] == [ERROR_TYPES[kind] for *_, kind in CALLS]
-    logged = sample.scores["behaviour_rubric"].metadata["tags"]  # type: ignore[index]
+    logged = sample.scores[RUBRIC_SCORER].metadata["tags"]  # type: ignore[index]
     assert {"sql_rejected", "nonexistent_table"} <= set(logged)
 
     # the same calls through the training environment, as TRL's tool loop makes them
@@ -100,7 +100,7 @@ def test_eval_and_training_tag_the_same_rollout_alike(tmp_path: Path) -> None:
         conversation, ITEM, trl_env.failures
     )
     assert trained.tags == logged
-    assert trained.scores == pytest.approx(sample.scores["behaviour_rubric"].value, nan_ok=True)  # type: ignore[index]
+    assert trained.scores == pytest.approx(sample.scores[RUBRIC_SCORER].value, nan_ok=True)  # type: ignore[index]
 
 
 def test_the_default_time_limit_is_two_seconds_and_kills_the_worker(env: FinQAEnv) -> None:

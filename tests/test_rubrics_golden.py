@@ -413,3 +413,33 @@ def test_a_refusal_is_read_from_its_kind_not_its_wording() -> None:
 
     assert tags("Nope: this database only answers questions", "refused") == ["sql_rejected"]
     assert tags("DELETE statements are not allowed: the database is read-only", "error") == []
+
+
+def test_only_a_focused_final_query_grounds_a_derived_wrong_answer() -> None:
+    """One step over every pair of a wide table reaches almost any number: a submitted number
+    may be derived from a final query of at most a few values, while the gold (for a correct
+    answer) may follow from a wide one too."""
+    rubric = load_rubric()
+    wide = "fiscal_year | net_sales | cost | other\n" + "\n".join(
+        f"{year} | {sales} | {cost} | {other}"
+        for year, sales, cost, other in [
+            (2020, 1000.0, 610.5, 71.25),
+            (2021, 1050.0, 640.0, 80.5),
+            (2022, 1100.0, 700.25, 85.0),
+            (2023, 1210.0, 745.0, 91.75),
+        ]
+    )
+
+    def grounding(result: str, answer: str) -> float:
+        story = (
+            Story()
+            .call("get_table_names", T)
+            .call("get_table_info", "cols", table_name=T)
+            .call("sql_query", result, query=f"SELECT * FROM {T}")
+            .submit(answer)
+        )
+        return score_trace(story.messages, ITEM, rubric).scores["grounding"]
+
+    assert grounding(wide, "10") == 1.0  # correct, and the gold follows from the table
+    assert grounding(wide, "110") == 0.0  # 1210 - 1100, but out of a 16-value table
+    assert grounding(GROWTH, "110") == 1.0  # the same step from a focused final query

@@ -14,7 +14,7 @@ from finbehave.env.public_tools import public_tools
 from finbehave.env.tools import finqa_tools
 from finbehave.tasks.finqa import finqa
 from finbehave.training.environment import FinQAToolEnv
-from finbehave.vocab import SUBMIT, TOOLSETS, tool_named, tool_role
+from finbehave.vocab import RUBRIC_SCORER, SUBMIT, TOOLSETS, tool_named, tool_role
 
 ARGUMENTS = ("table_arg", "query_arg", "answer_arg", "expression_arg", "company_arg")
 
@@ -64,7 +64,7 @@ def test_careful_on_the_public_toolset_discovers_and_inspects(tmp_path: Path) ->
     for sample in log.samples or []:
         calls = [c.function for m in sample.messages for c in getattr(m, "tool_calls", None) or []]
         assert calls[0] == "get_descriptions" and "get_table_names" not in calls
-        value = sample.scores["behaviour_rubric"].value  # type: ignore[index]
+        value = sample.scores[RUBRIC_SCORER].value  # type: ignore[index]
         assert value["tool_discovery"] == 1.0 and value["schema_inspection"] == 1.0, value
         assert value["answer_correctness"] == 1.0 and value["grounding"] == 1.0, value
         assert math.isnan(value["self_correction"])

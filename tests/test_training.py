@@ -123,7 +123,7 @@ def test_all_selects_train_items_single_table_first_and_refuses_eval_only(datase
 def test_curriculum_is_stable_single_before_multi() -> None:
     items = [*_extra_items(), *tiny_items()]
     ordered = curriculum(items)
-    assert [len(i.required_tables) > 1 for i in ordered] == [False] * 3 + [True] * 2
+    assert [i.multi_table for i in ordered] == [False] * 3 + [True] * 2
     assert [i.id for i in ordered][:3] == ["finqa-acme-003", "finqa-acme-001", "finqa-acme-002"]
 
 

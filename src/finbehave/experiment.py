@@ -17,10 +17,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from finbehave.data.store import DatasetError, dataset_path
+from finbehave.vocab import EMBEDDED, RUN_KEY
 from finbehave.yamlio import YamlError, load_yaml
 
 TASK_NAMES = ("finqa", "finqa_reasoning")
-RUN_KEY = "finbehave_run"  # eval metadata key: the model's name in tasks.yaml (report run name)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 
@@ -35,7 +35,7 @@ class TaskEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Literal["finqa", "finqa_reasoning"]
-    dataset: str = "embedded"
+    dataset: str = EMBEDDED
     split: Literal["all", "train", "test"] = "all"
     limit: int | None = Field(default=None, ge=1)
     epochs: int = Field(default=1, ge=1)

@@ -135,7 +135,7 @@ class Analysis:
         views = {
             "tool_discovery": f"""CASE WHEN tool_discovery IS NULL THEN 'n/a'
                 WHEN tool_discovery >= {MET_AT} THEN 'listed tables' ELSE 'did not list' END""",
-            "schema_inspection": f"""CASE WHEN schema_inspection IS NULL THEN 'never queried'
+            "schema_inspection": f"""CASE WHEN schema_inspection IS NULL THEN 'n/a'
                 WHEN schema_inspection >= {MET_AT} THEN 'inspected' ELSE 'did not inspect' END""",
             "tool_error": """CASE WHEN tool_errors > 0 THEN 'a tool call failed'
                 ELSE 'no tool error' END""",

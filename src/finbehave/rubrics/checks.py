@@ -79,11 +79,13 @@ class Context:
         return self.answer.correct or self.grounded.score == 1.0
 
     def gold_follows(self) -> bool:
-        """The gold number is a value the tools returned or follows from the final queries."""
+        """The gold number is a value the tools returned or follows from the final queries
+        (however wide they were)."""
         if isinstance(self.item.answer, str):
             return False
         gold = float(self.item.answer)
-        return self.grounds.has(gold, float_last_place(gold), self.item.unit, self.tolerance)
+        unit, tolerance = self.item.unit, self.tolerance
+        return self.grounds.has(gold, float_last_place(gold), unit, tolerance, wide=True)
 
     @cached_property
     def grounded(self) -> Outcome:

@@ -6,14 +6,19 @@ Values, i.e. what a tool returned *as a value*:
 - the numeric cells of query results and of the example rows a table inspection shows (a cell
   that is wholly a number; digits inside text such as ``S&P 500 index`` are not values), and
   the numeric leaves of JSON results (the public toolset);
-- calculator results whose input numbers are all values or small constants (counts up to 12,
-  powers of ten), at least one of them a value: ``calculator("4321")`` grounds nothing;
+- calculator results whose input numbers are all values or small constants (counts up to 12 and
+  their halves, powers of ten), at least one of them a value: ``calculator("4321")`` grounds
+  nothing;
 - the numbers in filing text (``read_text``), where the values are prose.
 
 Derivations: one arithmetic step (``a+b, a-b, a*b, a/b, (a-b)/b*100, a/b*100``) over two values
-the final queries returned (the most recent successful queries, ``FINAL_VALUES`` cells at most).
+the final queries returned (the last successful query, and the ones before it while all of them
+return at most ``FINAL_VALUES`` cells). A submitted number may be derived only from such a
+focused retrieval: one step over every pair of a wide table reaches almost any number. Whether
+the *gold* follows from the trace (for a correct answer, and to tell an arithmetic slip from an
+invention) may use a wide final query too.
 Unit rescaling applies to both, as the item's unit allows: money and counts x1000 and x1e6 and
-back (thousands, millions, billions), percentages as fractions (x0.01), ratios as percentages.
+back (thousands, millions, billions); percentages and ratios also as fractions (x0.01).
 
 Matching is as precise as the number is written, and never looser than the answer tolerance:
 ``12.35`` must agree with a value or a derivation to one unit in its last place (0.01) and within
@@ -26,7 +31,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -42,7 +47,7 @@ UNIT_SCALES: dict[str, np.ndarray] = {
     "boolean": np.asarray((1.0,)),
 }
 MAGNITUDE_SCALES = np.asarray((1.0, 1000.0, 0.001, 1e6, 1e-6))  # money, counts and the rest
-MAX_CONSTANT = 12  # integers up to this (years, periods, halves) may enter calculator inputs
+MAX_CONSTANT = 12  # counts up to this (years, periods) and their halves may enter calculations
 _DIGITS = r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)"
 _CELL = re.compile(r"(\()?\s*([-+])?\$?\s?" + _DIGITS + r"\s?%?\s*(\))?")
 # A whole cell of a ``|`` text table: from a line start or a separator to a separator or line end.
@@ -111,21 +116,18 @@ def result_cells(text: str) -> list[float]:
     values = []
     for cell in _TABLE_CELL.findall(text):
         try:
-            values.append(float(cell))  # the common case: a plain number
+            value: float | None = float(cell)  # the common case: a plain number
         except ValueError:
             value = cell_value(cell)
-            if value is not None:
-                values.append(value)
+        if value is not None and math.isfinite(value):
+            values.append(value)
     return values
 
 
-def _finite(values: list[float]) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    return array[np.isfinite(array)]
-
-
 def _is_constant(value: float) -> bool:
-    if value == int(value) and abs(value) <= MAX_CONSTANT:
+    if not math.isfinite(value):
+        return False
+    if 2 * value == int(2 * value) and abs(value) <= MAX_CONSTANT:  # counts and their halves
         return True
     exponent = math.log10(abs(value)) if value else 0.5
     return exponent == int(exponent)
@@ -148,12 +150,17 @@ def one_step(values: np.ndarray) -> np.ndarray:
     return derived[np.isfinite(derived)]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Grounds:
-    """What a trace's tools returned as values, and what follows from its final queries."""
+    """What a trace's tools returned as values, and the values its final queries returned."""
 
     values: np.ndarray
-    derived: np.ndarray
+    final: list[float]
+
+    @cached_property
+    def derived(self) -> np.ndarray:
+        """One-step derivations from the final queries' values (computed when first needed)."""
+        return one_step(np.asarray(self.final, dtype=float))
 
     @classmethod
     def of(cls, trace: Trace) -> Grounds:
@@ -170,40 +177,47 @@ class Grounds:
                 if step.role == "query":
                     queries.append(cells)
             elif step.role == "read_text":
-                values += extract_numbers(step.result)
+                values += [v for v in extract_numbers(step.result) if math.isfinite(v)]
             elif step.role == "compute" and _inputs_grounded(step, values):
                 values += result_cells(step.result)
-        final: list[float] = []
-        for cells in reversed(queries):
-            if final and len(final) + len(cells) > FINAL_VALUES:
+        final = queries[-1] if queries else []
+        for cells in reversed(queries[:-1]):
+            if len(final) + len(cells) > FINAL_VALUES:
                 break
-            final = cells[:FINAL_VALUES] + final
-        return cls(_finite(values), one_step(_finite(final)))
+            final = cells + final
+        return cls(np.asarray(values, dtype=float), final)
 
-    def has(self, value: float, written: float, unit: Unit, tolerance: float) -> bool:
+    def has(
+        self, value: float, written: float, unit: Unit, tolerance: float, wide: bool = False
+    ) -> bool:
         """``value`` is a value or a derivation, possibly rescaled as ``unit`` allows, to within
-        ``written`` (one unit in its last written place) and at most ``tolerance`` (relative)."""
+        ``written`` (one unit in its last written place) and at most ``tolerance`` (relative).
+        Derivations from more than ``FINAL_VALUES`` final values count only when ``wide``."""
         if not math.isfinite(value):
             return False
         scales = UNIT_SCALES.get(unit, MAGNITUDE_SCALES)
         scaled = value * scales
         within = np.minimum(written * scales, tolerance * np.abs(scaled))
         within = np.maximum(within, _RELATIVE_FLOOR * np.abs(scaled))[:, None]
-        for pool in (self.values, self.derived):
-            if pool.size and (np.abs(pool[None, :] - scaled[:, None]) <= within).any():
-                return True
-        return False
+        if _near(self.values, scaled, within):
+            return True
+        return (wide or len(self.final) <= FINAL_VALUES) and _near(self.derived, scaled, within)
+
+
+def _near(pool: np.ndarray, targets: np.ndarray, within: np.ndarray) -> bool:
+    """Some number of ``pool`` lies within ``within`` of some target."""
+    return bool(pool.size) and bool((np.abs(pool[None, :] - targets[:, None]) <= within).any())
 
 
 def _inputs_grounded(step: ToolStep, values: list[float]) -> bool:
     """Every number in a calculator expression is a value seen so far or a small constant, and
     at least one is a value."""
-    seen = _finite(values)
+    seen = np.abs(np.asarray(values, dtype=float))
     used_value = False
     for literal in _LITERAL.findall(step.expression):
         number = float(literal)
         unit = last_place(literal)
-        if seen.size and (np.abs(np.abs(seen) - number) <= unit).any():
+        if seen.size and (np.abs(seen - number) <= unit).any():
             used_value = True
         elif not _is_constant(number):
             return False

@@ -6,12 +6,9 @@ the submitted answer (``answer_correctness``) and the behaviour in the trace (``
 
 from __future__ import annotations
 
-from typing import Literal
-
 from inspect_ai import Task, task
 from inspect_ai.agent import AgentSubmit, react
 
-from finbehave.data.items import TaskName
 from finbehave.data.store import SplitFilter, load_dataset
 from finbehave.env.tools import finqa_tools, init_env
 from finbehave.rubrics.scorer import behaviour_rubric
@@ -19,8 +16,7 @@ from finbehave.tasks.dataset import task_dataset
 from finbehave.tasks.prompts import PUBLIC_PROMPT, SYSTEM_PROMPT
 from finbehave.tasks.scorers import answer_correctness
 from finbehave.tasks.state import remember_item
-
-Toolset = Literal["default", "public"]
+from finbehave.vocab import DEFAULT_TOLERANCE, EMBEDDED, TOOLSET_NAMES, TaskName, Toolset
 
 
 def build_task(
@@ -43,7 +39,7 @@ def build_task(
     elif toolset == "default":
         tools, prompt, mode = finqa_tools(with_calculator=calculator), SYSTEM_PROMPT, "finbehave"
     else:
-        raise ValueError(f"toolset must be 'default' or 'public', not {toolset!r}")
+        raise ValueError(f"toolset must be one of {', '.join(TOOLSET_NAMES)}, not {toolset!r}")
     return Task(
         dataset=task_dataset(data, task_name, split),
         setup=[init_env(dataset=str(data.path)), remember_item()],
@@ -61,9 +57,9 @@ def build_task(
 
 @task
 def finqa(
-    dataset: str = "embedded",
+    dataset: str = EMBEDDED,
     split: SplitFilter = "all",
-    tolerance: float = 0.01,
+    tolerance: float = DEFAULT_TOLERANCE,
     calculator: bool = True,
     message_limit: int = 40,
     toolset: Toolset = "default",
@@ -87,9 +83,9 @@ def finqa(
 
 @task
 def finqa_reasoning(
-    dataset: str = "embedded",
+    dataset: str = EMBEDDED,
     split: SplitFilter = "all",
-    tolerance: float = 0.01,
+    tolerance: float = DEFAULT_TOLERANCE,
     calculator: bool = True,
     message_limit: int = 40,
     toolset: Toolset = "default",

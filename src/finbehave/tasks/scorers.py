@@ -7,10 +7,11 @@ from inspect_ai.solver import TaskState
 
 from finbehave.data.items import Item
 from finbehave.rubrics.answers import check_answer
+from finbehave.vocab import ANSWER_SCORER, DEFAULT_TOLERANCE
 
 
-@scorer(metrics=[accuracy(), stderr()])
-def answer_correctness(tolerance: float = 0.01, mode: str = "finbehave"):
+@scorer(metrics=[accuracy(), stderr()], name=ANSWER_SCORER)
+def answer_correctness(tolerance: float = DEFAULT_TOLERANCE, mode: str = "finbehave"):
     """Compare the submitted answer with the item's gold answer (``check_answer``).
 
     Args:
