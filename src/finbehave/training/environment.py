@@ -110,9 +110,12 @@ class FinQAToolEnv:
         return str(answer)
 
 
-# The tools are the default toolset's, each with the evaluation's description (an AttributeError
-# here means vocab.TOOLSETS and this class disagree).
-for _tool in TOOLSETS["default"]:
-    getattr(FinQAToolEnv, _tool.name).__doc__ = (
-        SUBMIT_DOC if _tool.role == "submit" else TOOL_DOCS[_tool.name]
-    )
+def _describe_tools() -> None:
+    """Give each tool of the default toolset the evaluation's description (an AttributeError
+    here means ``vocab.TOOLSETS`` and this class disagree)."""
+    for tool in TOOLSETS["default"]:
+        doc = SUBMIT_DOC if tool.role == "submit" else TOOL_DOCS[tool.name]
+        getattr(FinQAToolEnv, tool.name).__doc__ = doc
+
+
+_describe_tools()
