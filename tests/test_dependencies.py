@@ -20,9 +20,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "finbehave"
 # module (relative to src/finbehave) -> why it may import a private name, and what pins it.
 ALLOWED = {
     "experiment.py": "Inspect lists no providers publicly; test_provider_probe_* pin the probe",
-    # Issue 17: replaced in the rubric branch (public prompt API); test_allowlist_is_current
-    # fails once it lands, naming the entry to delete.
-    "training/environment.py": "inspect_ai.agent._react._prompt_to_system_message (issue 17)",
 }
 
 

@@ -62,7 +62,7 @@ def test_public_tools_answer_from_the_table(snorkel: Path) -> None:
     ],
 )
 def test_public_query_restrictions(query: str, message: str) -> None:
-    with pytest.raises(ToolError, match=message):
+    with pytest.raises(PermissionError, match=message):  # a refusal (Inspect type "permission")
         check_public_query(query)
 
 
@@ -71,10 +71,10 @@ def test_public_tool_errors_are_tool_errors(snorkel: Path) -> None:
     _use(snorkel, "acme")
     with pytest.raises(ToolError, match="Available companies: acme"):
         _call(descriptions, company_name="nobody")
-    with pytest.raises(ToolError, match="not found"):
+    with pytest.raises(FileNotFoundError, match="not found"):  # a missing table
         _call(info, company_name="acme", table_name="missing")
     hostile = """SELECT 1 FROM "us_gaap_Odd'Name" WHERE 1=1; DROP TABLE x"""
-    with pytest.raises(ToolError):
+    with pytest.raises(PermissionError):  # refused by the sandbox
         _call(query, company_name="acme", table_name="us_gaap_Odd'Name", query=hostile)
 
 

@@ -20,11 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from finbehave.data.store import DatasetError, dataset_path
 from finbehave.validation import one_line
-from finbehave.vocab import BACKENDS
+from finbehave.vocab import BACKENDS, EMBEDDED, RUN_KEY
 from finbehave.yamlio import YamlError, load_yaml
 
 TASK_NAMES = ("finqa", "finqa_reasoning")
-RUN_KEY = "finbehave_run"  # eval metadata key: the model's name in tasks.yaml (report run name)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 logger = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ class TaskEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Literal["finqa", "finqa_reasoning"]
-    dataset: str = "embedded"
+    dataset: str = EMBEDDED
     split: Literal["all", "train", "test"] = "all"
     limit: int | None = Field(default=None, ge=1)
     epochs: int = Field(default=1, ge=1)

@@ -25,8 +25,8 @@ from finbehave.reports.stats import (
     pass_hat_k,
 )
 from finbehave.rubrics.score import MET_AT
-from finbehave.rubrics.spec import BEHAVIOURS, SCORE_KEYS
 from finbehave.sql import quote_ident, sql_string
+from finbehave.vocab import BEHAVIOURS, SCORE_KEYS
 
 METRICS = ("correct", *SCORE_KEYS)
 ALL_TASKS = "all tasks"
@@ -136,7 +136,7 @@ class Analysis:
         views = {
             "tool_discovery": f"""CASE WHEN tool_discovery IS NULL THEN 'n/a'
                 WHEN tool_discovery >= {MET_AT} THEN 'listed tables' ELSE 'did not list' END""",
-            "schema_inspection": f"""CASE WHEN schema_inspection IS NULL THEN 'never queried'
+            "schema_inspection": f"""CASE WHEN schema_inspection IS NULL THEN 'n/a'
                 WHEN schema_inspection >= {MET_AT} THEN 'inspected' ELSE 'did not inspect' END""",
             "tool_error": """CASE WHEN tool_errors > 0 THEN 'a tool call failed'
                 ELSE 'no tool error' END""",

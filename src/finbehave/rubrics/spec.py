@@ -14,23 +14,14 @@ import json
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from finbehave.validation import Location, location, one_line
+from finbehave.vocab import BEHAVIOURS, SCORE_KEYS, Behaviour  # noqa: F401 (diagnosis.py reads them here)
 from finbehave.yamlio import YamlError, load_yaml
 
-Behaviour = Literal[
-    "tool_discovery",
-    "schema_inspection",
-    "self_correction",
-    "answer_correctness",
-    "grounding",
-    "efficiency",
-]
-BEHAVIOURS: tuple[str, ...] = get_args(Behaviour)
-SCORE_KEYS = (*BEHAVIOURS, "rubric_score")
 AppliesWhen = Literal["always", "tool_error", "submitted", "queried", "single_table", "multi_table"]
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
 
@@ -141,11 +132,8 @@ def item_criteria(rubric: Rubric, extra: list[dict[str, Any]], item_id: str) -> 
     """The rubric's criteria plus an item's own (validated with the same schema)."""
     if not extra:
         return list(rubric.criteria)
-    try:
-        merged = parse_rubric(
-            {"name": rubric.name, "criteria": [*(c.model_dump() for c in rubric.criteria), *extra]},
-            f"item {item_id} rubric",
-        )
-    except RubricError:
-        raise
+    merged = parse_rubric(
+        {"name": rubric.name, "criteria": [*(c.model_dump() for c in rubric.criteria), *extra]},
+        f"item {item_id} rubric",
+    )
     return list(merged.criteria)

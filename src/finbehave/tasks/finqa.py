@@ -6,12 +6,9 @@ the submitted answer (``answer_correctness``) and the behaviour in the trace (``
 
 from __future__ import annotations
 
-from typing import Literal
-
 from inspect_ai import Task, task
 from inspect_ai.agent import AgentSubmit, react
 
-from finbehave.data.items import TaskName
 from finbehave.data.store import SplitFilter, load_dataset
 from finbehave.env.tools import finqa_tools, init_env
 from finbehave.rubrics.answers import PUBLIC_RULE
@@ -20,9 +17,7 @@ from finbehave.tasks.dataset import task_dataset
 from finbehave.tasks.prompts import PUBLIC_PROMPT, SYSTEM_PROMPT
 from finbehave.tasks.scorers import answer_correctness
 from finbehave.tasks.state import remember_item
-from finbehave.vocab import DEFAULT_TOLERANCE
-
-Toolset = Literal["default", "public"]
+from finbehave.vocab import DEFAULT_TOLERANCE, EMBEDDED, TOOLSET_NAMES, TaskName, Toolset
 
 
 def public_options_error(tolerance: float | None, calculator: bool | None) -> str | None:
@@ -66,7 +61,7 @@ def build_task(
         with_calculator = True if calculator is None else calculator
         tools, prompt, mode = finqa_tools(with_calculator), SYSTEM_PROMPT, "finbehave"
     else:
-        raise ValueError(f"toolset must be 'default' or 'public', not {toolset!r}")
+        raise ValueError(f"toolset must be one of {', '.join(TOOLSET_NAMES)}, not {toolset!r}")
     rubric_tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
     return Task(
         dataset=task_dataset(data, task_name, split),
@@ -85,7 +80,7 @@ def build_task(
 
 @task
 def finqa(
-    dataset: str = "embedded",
+    dataset: str = EMBEDDED,
     split: SplitFilter = "all",
     tolerance: float | None = None,
     calculator: bool | None = None,
@@ -113,7 +108,7 @@ def finqa(
 
 @task
 def finqa_reasoning(
-    dataset: str = "embedded",
+    dataset: str = EMBEDDED,
     split: SplitFilter = "all",
     tolerance: float | None = None,
     calculator: bool | None = None,

@@ -7,9 +7,10 @@ from inspect_ai.solver import TaskState
 
 from finbehave.data.items import Item
 from finbehave.rubrics.answers import PUBLIC_RULE, Mode, check_answer
+from finbehave.vocab import ANSWER_SCORER
 
 
-@scorer(metrics=[accuracy(), stderr()])
+@scorer(metrics=[accuracy(), stderr()], name=ANSWER_SCORER)
 def answer_correctness(tolerance: float | None = None, mode: Mode = "finbehave"):
     """Compare the submitted answer with the item's gold answer (``check_answer``).
 

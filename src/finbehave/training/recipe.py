@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from finbehave.data.items import TaskName
 from finbehave.training.reward import check_weights
 from finbehave.validation import one_line
+from finbehave.vocab import DEFAULT_TOLERANCE, EMBEDDED
 from finbehave.yamlio import YamlError, load_yaml
 
 SMOLLM2 = "smollm2"
@@ -108,9 +109,11 @@ class Recipe(_Strict):
         default=SMOLLM2,
         description="smollm2 (offline SmolLM2-135M-Instruct), a model directory, or a HF id.",
     )
-    dataset: str = Field(default="embedded", description="Dataset name or directory.")
+    dataset: str = Field(default=EMBEDDED, description="Dataset name or directory.")
     rubric: str | None = Field(default=None, description="Rubric YAML; null: packaged default.")
-    tolerance: float = Field(default=0.01, gt=0, description="Relative tolerance for answers.")
+    tolerance: float = Field(
+        default=DEFAULT_TOLERANCE, gt=0, description="Relative tolerance for answers."
+    )
     output_dir: str | None = Field(
         default=None, description="Where the run goes; null: outputs/<recipe file stem>."
     )
