@@ -16,7 +16,7 @@ UV_WHEELS := $(VERIFIERS_VENV)/uv-wheels
 export FINBEHAVE_UV_WHEELS := $(abspath $(UV_WHEELS))
 TEST_DEPS := 'pytest>=8' 'pytest-timeout>=2.3'
 
-.PHONY: install install-export demo test test-export lint bench bench-export reliability clean
+.PHONY: install install-export demo test test-fast test-export lint bench bench-export reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# Every module in a few minutes: skips full Inspect evals, training runs and drills (marked slow).
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
 
 test-export: install-export
 	$(VERIFIERS_VENV)/bin/pytest -q tests/test_export_verifiers.py

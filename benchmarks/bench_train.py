@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from datasets import Dataset
 from peft import LoraConfig
+from scripted_rollouts import use_scripted_rollouts
 from tiny_lm import TOOL_CONTEXT, save_tiny_model
 from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
 from trl import GRPOTrainer
@@ -36,7 +37,6 @@ from trl import GRPOTrainer
 from finbehave.models.chat_format import ensure_tool_template
 from finbehave.training.environment import FinQAToolEnv
 from finbehave.training.items import training_rows
-from finbehave.training.scripted import use_scripted_rollouts
 from finbehave.training.trainer import TrainingPlan, build_trainer, grpo_config, plan_run
 
 GOAL = 1.10

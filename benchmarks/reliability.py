@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from bench_concurrency import run as load_run
+from drills import hostile_sql_drill, kill_resume_drill
 from fake_openai_server import (
     FakeOpenAIServer,
     Hang,
@@ -34,7 +35,7 @@ from fake_openai_server import (
 from test_providers import fake_agent
 from tiny_dataset import write_diag, write_tiny_dataset
 
-from finbehave.reliability import hostile_sql_drill, kill_resume_drill
+from finbehave.env.sandbox import SandboxLimits
 
 FAULTS = {
     "429 + Retry-After": lambda: RateLimit(retry_after=0.5),
@@ -192,11 +193,13 @@ def main() -> None:
     parser.add_argument("--fault-samples", type=int, default=24)
     parser.add_argument("--load-samples", type=int, default=1000)
     args = parser.parse_args()
-    hostile = hostile_sql_drill()
+    limit = SandboxLimits().timeout_s  # the shipped per-query wall-clock limit
+    hostile = hostile_sql_drill(timeout_s=limit)
     print(
         f"hostile SQL: {hostile.tried} queries tried, {hostile.refused} refused, "
         f"{hostile.contained} contained (capped reads), {hostile.escapes} escapes (goal 0); "
-        f"slowest {hostile.slowest_s:.2f} s; database unchanged: {hostile.db_unchanged}"
+        f"slowest {hostile.slowest_s:.2f} s with a {limit:g} s limit; "
+        f"database unchanged: {hostile.db_unchanged}"
     )
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import SHARED_FINQA
+from conftest import SHARED_FINQA, needs_shared
 from typer.testing import CliRunner
 
 from finbehave.cli import app
@@ -12,7 +11,7 @@ runner = CliRunner()
 EXAMPLE = SHARED_FINQA / "snorkel" / "example"
 
 
-@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="shared FinQA example data is absent")
+@needs_shared(EXAMPLE)
 def test_import_list_info_remove() -> None:
     result = runner.invoke(app, ["data", "import", str(EXAMPLE), "--name", "cli_example"])
     assert result.exit_code == 0, result.output

@@ -11,9 +11,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from finbehave.data import generate as gen
+from finbehave.data.generate.assembly import generate
+from finbehave.data.generate.schema import TABLE_KINDS
 from finbehave.data.items import CompanyTables, Item
-from finbehave.data.store import EMBEDDED_DIR, DatasetStore, load_dataset
+from finbehave.data.store import EMBEDDED_DIR, DatasetError, DatasetStore, load_dataset
+from finbehave.sql import load_table
 
 Logical = dict[str, list[dict[str, Any]]]
 
@@ -38,7 +40,7 @@ def _files(root: Path) -> list[Path]:
 
 
 def test_regenerating_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
-    summary = gen.generate(tmp_path)
+    summary = generate(tmp_path)
     assert _files(tmp_path) == _files(EMBEDDED_DIR)
     for relative in _files(EMBEDDED_DIR):
         assert (tmp_path / relative).read_bytes() == (EMBEDDED_DIR / relative).read_bytes(), (
@@ -46,6 +48,15 @@ def test_regenerating_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path)
         )
     assert summary.tasks == {"finqa": 290, "finqa_reasoning": 79}
     assert summary.bytes < 3_000_000
+    assert not [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}.")]
+
+
+def test_generating_never_replaces_a_directory_that_is_not_a_dataset(tmp_path: Path) -> None:
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine", encoding="utf-8")
+    with pytest.raises(DatasetError, match="is not a finbehave dataset"):
+        generate(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_manifest_and_counts(store: DatasetStore, items: list[Item], companies: dict) -> None:
@@ -93,13 +104,10 @@ def test_required_tables_and_columns_exist(items: list[Item], companies: dict) -
 
 
 def _connect(company: CompanyTables) -> duckdb.DuckDBPyConnection:
+    """The company's tables loaded as the runtime databases load them."""
     con = duckdb.connect()
     for table in company.tables:
-        con.execute(
-            f'CREATE TABLE "{table.name}" ({", ".join(f"{c.name} {c.type}" for c in table.columns)})'
-        )
-        for row in table.rows:
-            con.execute(f'INSERT INTO "{table.name}" VALUES ({", ".join("?" * len(row))})', row)
+        load_table(con, table)
     return con
 
 
@@ -124,8 +132,8 @@ def _logical(company: CompanyTables) -> Logical:
     out: Logical = {}
     for table in company.tables:
         suffix = table.name.split("_", 1)[1]
-        kind = next(k for k in gen.TABLE_KINDS if suffix in {n.split("_", 1)[1] for n in k.names})
-        names = {name: col.key for col in kind.columns for name, _ in col.variants}
+        kind = next(k for k in TABLE_KINDS if suffix in {n.split("_", 1)[1] for n in k.names})
+        names = {name.sql: column.key for column in kind.columns for name in column.names}
         keys = [names[c.name] for c in table.columns]
         out[kind.key] = [dict(zip(keys, row, strict=True)) for row in table.rows]
     return out
@@ -154,42 +162,75 @@ def test_statements_are_internally_consistent(slug: str, companies: dict) -> Non
     income, balance, cash = _by_year(t["income"]), _by_year(t["balance"]), t["cashflow"]
     assert set(income) == set(balance) == {row["year"] for row in cash}
     for r in income.values():
-        assert _close(r["gross"], r["revenue"] - r["cost"])
-        assert _close(r["op"], r["gross"] - r["sga"] - r.get("rd", 0))
-        assert _close(r["pretax"], r["op"] - r["interest"] + r["other"])
-        assert _close(r["ni"], r["pretax"] - r["tax"])
+        assert _close(r["gross_profit"], r["revenue"] - r["cost_of_sales"])
+        assert _close(r["operating_income"], r["gross_profit"] - r["sga"] - r.get("research", 0))
+        assert _close(
+            r["pretax_income"], r["operating_income"] - r["interest_expense"] + r["other_income"]
+        )
+        assert _close(r["net_income"], r["pretax_income"] - r["income_tax"])
     for r in balance.values():
-        assert _close(r["tca"], r["cash"] + r["ar"] + r.get("inventory", 0) + r["other_ca"])
-        assert _close(r["ta"], r["tca"] + r["ppe"] + r["goodwill"] + r["other_nca"])
-        assert _close(r["tcl"], r["ap"] + r["accrued"] + r["current_debt"])
-        assert _close(r["tl"], r["tcl"] + r["ltd"] + r["other_ncl"])
-        assert _close(r["ta"], r["tl"] + r["equity"]) and _close(r["tle"], r["ta"])
+        assert _close(
+            r["current_assets"],
+            r["cash"] + r["receivables"] + r.get("inventory", 0) + r["other_current_assets"],
+        )
+        assert _close(
+            r["total_assets"],
+            r["current_assets"] + r["ppe"] + r["goodwill"] + r["other_noncurrent_assets"],
+        )
+        assert _close(r["current_liabilities"], r["payables"] + r["accrued"] + r["current_debt"])
+        assert _close(
+            r["total_liabilities"],
+            r["current_liabilities"] + r["long_term_debt"] + r["other_noncurrent_liabilities"],
+        )
+        assert _close(r["total_assets"], r["total_liabilities"] + r["equity"]) and _close(
+            r["liabilities_and_equity"], r["total_assets"]
+        )
     for r in cash:
         year = r["year"]
-        ni = income[year]["ni"]
-        assert _close(r["cfo"], ni + r["da"] + r["sbc"] + r["deferred"] + r["wc"])
-        assert _close(r["cfi"], -r["capex"] - r["acq"] + r["other_inv"])
-        assert _close(r["cff"], -r["rep"] - r["div"] + r["debt_net"] + r["other_fin"])
-        assert _close(r["net_change"], r["cfo"] + r["cfi"] + r["cff"])
+        ni = income[year]["net_income"]
+        assert _close(
+            r["operating_cash_flow"],
+            ni
+            + r["depreciation"]
+            + r["stock_compensation"]
+            + r["deferred_taxes"]
+            + r["working_capital_change"],
+        )
+        assert _close(
+            r["investing_cash_flow"], -r["capex"] - r["acquisitions"] + r["other_investing"]
+        )
+        assert _close(
+            r["financing_cash_flow"],
+            -r["repurchase_payments"]
+            - r["dividend_payments"]
+            + r["net_borrowing"]
+            + r["other_financing"],
+        )
+        assert _close(
+            r["net_change_in_cash"],
+            r["operating_cash_flow"] + r["investing_cash_flow"] + r["financing_cash_flow"],
+        )
         if year - 1 in balance:
-            assert _close(balance[year]["cash"] - balance[year - 1]["cash"], r["net_change"])
+            assert _close(
+                balance[year]["cash"] - balance[year - 1]["cash"], r["net_change_in_cash"]
+            )
     flows = _by_year(cash)
     for table, key, total in (
-        ("segments", "seg_sales", lambda y: income[y]["revenue"]),
-        ("geography", "geo_sales", lambda y: income[y]["revenue"]),
-        ("stock_comp", "sbc_expense", lambda y: flows[y]["sbc"]),
-        ("repurchases", "rep_cost", lambda y: flows[y]["rep"]),
-        ("dividends", "div_paid", lambda y: flows[y]["div"]),
-        ("quarterly", "q_sales", lambda y: income[y]["revenue"]),
-        ("quarterly", "q_gross", lambda y: income[y]["gross"]),
-        ("quarterly", "q_ni", lambda y: income[y]["ni"]),
+        ("segments", "segment_sales", lambda y: income[y]["revenue"]),
+        ("geography", "region_sales", lambda y: income[y]["revenue"]),
+        ("stock_comp", "award_expense", lambda y: flows[y]["stock_compensation"]),
+        ("repurchases", "repurchase_cost", lambda y: flows[y]["repurchase_payments"]),
+        ("dividends", "dividends_paid", lambda y: flows[y]["dividend_payments"]),
+        ("quarterly", "quarter_sales", lambda y: income[y]["revenue"]),
+        ("quarterly", "quarter_gross_profit", lambda y: income[y]["gross_profit"]),
+        ("quarterly", "quarter_net_income", lambda y: income[y]["net_income"]),
     ):
         for year, value in _sums(t.get(table, []), key).items():
             assert _close(value, total(year)), (table, key, year)
     last = balance[max(balance)]
-    debt = last["current_debt"] + last["ltd"]
+    debt = last["current_debt"] + last["long_term_debt"]
     if "debt_maturities" in t:
-        assert _close(sum(r["due"] for r in t["debt_maturities"]), debt)
-        assert _close(t["debt_maturities"][0]["due"], last["current_debt"])
+        assert _close(sum(r["principal_due"] for r in t["debt_maturities"]), debt)
+        assert _close(t["debt_maturities"][0]["principal_due"], last["current_debt"])
     if "debt_instruments" in t:
         assert _close(sum(r["principal"] for r in t["debt_instruments"]), debt)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hostile_queries import HOSTILE_QUERIES
 from inspect_ai import Task, eval
 from inspect_ai.agent import AgentSubmit, react
 from inspect_ai.dataset import Sample
@@ -21,7 +22,6 @@ from inspect_ai.scorer import includes
 
 from finbehave.data.store import load_dataset
 from finbehave.env.environment import EnvToolError, FinQAEnv
-from finbehave.env.hostile import HOSTILE_QUERIES
 from finbehave.env.sandbox import SandboxLimits
 from finbehave.env.tools import finqa_tools, init_env
 

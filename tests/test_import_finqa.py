@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SHARED_FINQA
+from conftest import SHARED_FINQA, needs_shared
 
 from finbehave.data.importers import DataImportError, detect_format, import_dataset
-from finbehave.data.importers.common import parse_cell, sql_name
+from finbehave.data.importers.common import parse_cell
 from finbehave.data.importers.finqa import build_table
 from finbehave.data.importers.program import ProgramError, compile_program
 from finbehave.data.manage import dataset_info, list_datasets, remove_dataset
-from finbehave.data.store import DatasetStore
+from finbehave.data.store import DatasetError, DatasetStore
 from finbehave.env.database import build_database
+from finbehave.sql import sql_name
 
 RAW = SHARED_FINQA / "raw" / "test_subset.json"
 
@@ -172,6 +174,36 @@ def test_hostile_names_and_values_import_and_query_safely(tmp_path: Path) -> Non
     assert con.execute("SELECT count(*) FROM t_abc_2012_p10").fetchone()[0] == 2
 
 
+@pytest.mark.parametrize(("file", "declared"), [("dev.json", "train"), ("test_x.json", "test")])
+def test_a_file_named_for_a_split_gives_every_item_that_split(
+    tmp_path: Path, file: str, declared: str
+) -> None:
+    records = [_record(i, "subtract(5829, 5735)", 94.0) for i in range(12)]
+    summary = import_dataset(_write(tmp_path / file, records), "named", root=tmp_path)
+    assert {item.split for item in DatasetStore(summary.path).items()} == {declared}
+
+
+def test_other_files_split_by_the_rule_every_dataset_shares(tmp_path: Path) -> None:
+    """The embedded dataset's rule: the first byte of sha256(id) below 205 is train."""
+    records = [_record(i, "subtract(5829, 5735)", 94.0) for i in range(40)]
+    summary = import_dataset(_write(tmp_path / "records.json", records), "hashed", root=tmp_path)
+    items = DatasetStore(summary.path).items()
+    assert len(items) == 40
+    for item in items:
+        expected = "train" if hashlib.sha256(item.id.encode()).digest()[0] < 205 else "test"
+        assert item.split == expected, item.id
+    assert {item.split for item in items} == {"train", "test"}
+
+
+def test_an_import_replaces_a_broken_dataset_of_that_name(tmp_path: Path) -> None:
+    broken = tmp_path / "datasets" / "again"
+    broken.mkdir(parents=True)
+    (broken / "items.jsonl").write_text("half a line", encoding="utf-8")  # no manifest.json
+    source = _write(tmp_path / "a.json", [_record(4, "subtract(5829, 5735)", 94.0)])
+    summary = import_dataset(source, "again", root=tmp_path)
+    assert [item.id for item in DatasetStore(summary.path).items()] == ["ABC/2012/page_10.pdf-4"]
+
+
 def test_truncated_json_leaves_previous_dataset_intact(tmp_path: Path) -> None:
     good = _write(tmp_path / "a.json", [_record(4, "subtract(5829, 5735)", 94.0)])
     import_dataset(good, "keep", root=tmp_path)
@@ -189,7 +221,7 @@ def test_bad_sources_give_one_line_errors(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     with pytest.raises(DataImportError, match="use --format"):
         detect_format(tmp_path / "x.csv")
-    with pytest.raises(DataImportError, match="invalid dataset name"):
+    with pytest.raises(DatasetError, match="invalid dataset name"):
         import_dataset(_write(tmp_path / "a.json", []), "../evil", root=tmp_path)
     records = [_record(1, "subtract(5829, 5735)", 94.0, table=[]), {"no": "qa"}]
     with pytest.raises(DataImportError, match="no importable"):
@@ -199,7 +231,7 @@ def test_bad_sources_give_one_line_errors(tmp_path: Path) -> None:
     assert summary.items == 1 and sum(summary.skipped.values()) == 2
 
 
-@pytest.mark.skipif(not RAW.is_file(), reason="shared FinQA sample not present")
+@needs_shared(RAW)
 def test_real_sample_reproduces_exe_ans(tmp_path: Path) -> None:
     calls = []
     summary = import_dataset(RAW, "real", root=tmp_path, progress=lambda d, t: calls.append(d))

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_FINQA
+from conftest import SHARED_FINQA, needs_shared
 
 from finbehave.data.importers import DataImportError, detect_format, import_dataset
 from finbehave.data.importers.snorkel import parse_boxed
@@ -78,7 +78,7 @@ def test_missing_catalogue_is_an_error(tmp_path: Path) -> None:
         import_dataset(source, "bad", root=tmp_path)
 
 
-@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="shared Snorkel example not present")
+@needs_shared(EXAMPLE)
 def test_shared_example(tmp_path: Path) -> None:
     summary = import_dataset(EXAMPLE, "example", root=tmp_path)
     assert (summary.items, summary.tables, summary.companies) == (6, 4, 2)

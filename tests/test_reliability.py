@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from drills import hostile_sql_drill, kill_resume_drill
 
-from finbehave.reliability import hostile_sql_drill, kill_resume_drill
 
-
+@pytest.mark.slow  # the drill of `make reliability`; test_hostile_sql.py runs the same queries
 def test_hostile_sql_drill_has_no_escapes() -> None:
     report = hostile_sql_drill(timeout_s=1.5)
     assert report.tried >= 60

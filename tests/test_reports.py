@@ -65,11 +65,11 @@ def test_report_names_tags_and_diagnoses_the_guesser(logs: dict[str, Path], tmp_
     )
     html = (out / "index.html").read_text()
     assert "hallucinated_answer" in html and "Failure-mode taxonomy" in html
-    assert "never queried" in html  # the guesser's schema_inspection does not apply
+    assert "did not inspect" in html  # a guess is no escape from schema inspection
     # self-contained: nothing fetched from anywhere
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//|@import|<link|<script src", html)
     weakest = [w.behaviour for w in result.diagnosis.weakest]
-    assert weakest[:2] == ["tool_discovery", "grounding"]
+    assert weakest[:3] == ["tool_discovery", "schema_inspection", "grounding"]
     data = _schema_valid(out / "diagnosis.json")
     assert data["subject"] == "finbehave/scripted/guesser"
     assert math.isclose(sum(data["reward_weights"].values()), 1.0)

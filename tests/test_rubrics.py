@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from finbehave.cli import app
 from finbehave.rubrics import RubricError, load_rubric
-from finbehave.rubrics.spec import DEFAULT_RUBRIC, SCORE_KEYS
+from finbehave.rubrics.spec import DEFAULT_RUBRIC
 from finbehave.tasks.finqa import finqa
+from finbehave.vocab import SCORE_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,6 +25,7 @@ def accuracy(log) -> float:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task_fn", [finqa, finqa_reasoning])
 def test_careful_is_near_perfect_and_guesser_near_zero(task_fn, tmp_path: Path) -> None:
     careful, guesser = (
@@ -77,6 +78,7 @@ def _inspect(*args: str, cwd: Path, log_dir: Path) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("target", "model"),
     [

@@ -20,12 +20,13 @@ from finbehave.diagnosis import (
     DiagnosisError,
 )
 from finbehave.env.environment import EnvToolError
-from finbehave.rubrics.spec import BEHAVIOURS, load_rubric
+from finbehave.rubrics.spec import load_rubric
 from finbehave.training.environment import FinQAToolEnv
 from finbehave.training.items import ItemSelectionError, curriculum, select_items
 from finbehave.training.recipe import ItemsSpec, RecipeError, load_recipe
 from finbehave.training.reward import collapse
 from finbehave.training.trainer import RunStateError, plan_run, train
+from finbehave.vocab import BEHAVIOURS
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = {"tool_discovery": 0.4, "schema_inspection": 0.3, "answer_correctness": 0.3}
@@ -122,7 +123,7 @@ def test_all_selects_train_items_single_table_first_and_refuses_eval_only(datase
 def test_curriculum_is_stable_single_before_multi() -> None:
     items = [*_extra_items(), *tiny_items()]
     ordered = curriculum(items)
-    assert [len(i.required_tables) > 1 for i in ordered] == [False] * 3 + [True] * 2
+    assert [i.multi_table for i in ordered] == [False] * 3 + [True] * 2
     assert [i.id for i in ordered][:3] == ["finqa-acme-003", "finqa-acme-001", "finqa-acme-002"]
 
 
@@ -249,7 +250,8 @@ def _logged_samples(dataset: Path, log_dir: Path, policies: list[str]) -> list[E
 def test_one_grpo_step_through_the_tool_loop_rewards_as_evaluation_scores(
     dataset: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
-    from finbehave.training.scripted import use_scripted_rollouts
+    from scripted_rollouts import use_scripted_rollouts
+
     from finbehave.training.trainer import build_trainer
 
     policies = ["careful", "reckless"]
@@ -359,6 +361,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(
 
 
 @pytest.mark.train
+@pytest.mark.slow
 def test_cli_trains_and_refuses_eval_only_items(
     dataset: Path, tiny_model: Path, tmp_path: Path
 ) -> None:

@@ -16,10 +16,11 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
 from finbehave.rubrics.rescore import rescore_log
-from finbehave.rubrics.spec import BEHAVIOURS, load_rubric
+from finbehave.rubrics.spec import load_rubric
 from finbehave.training.environment import system_message
 from finbehave.training.messages import to_inspect_messages, tool_error
 from finbehave.training.reward import ADJUSTMENT, RubricReward, check_weights, collapse
+from finbehave.vocab import BEHAVIOURS
 
 WEIGHTS = {
     "tool_discovery": 0.3,
@@ -176,6 +177,7 @@ def test_string_and_malformed_arguments() -> None:
 @dataclass
 class _Env:
     item: Item
+    failures: tuple = ()
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +210,8 @@ def test_training_reward_equals_collapse_of_the_logged_score(
     functions = reward.functions()
     trl_weights = reward.trl_weights()
     assert [f.__name__ for f in functions] == [*BEHAVIOURS, ADJUSTMENT]
-    rewards = set()
-    for sample in scored_samples:
+    rewards: dict[str, list[float]] = {policy: [] for policy in POLICIES}
+    for index, sample in enumerate(scored_samples):
         item = Item.model_validate(sample.metadata)
         logged = sample.scores["behaviour_rubric"].value  # type: ignore[index]
         expected = collapse(logged, weights)  # type: ignore[arg-type]
@@ -225,8 +227,9 @@ def test_training_reward_equals_collapse_of_the_logged_score(
         for behaviour, out in zip(BEHAVIOURS, outputs[:-1], strict=True):
             raw = logged[behaviour]  # type: ignore[index]
             assert (out[0] is None) if math.isnan(raw) else out[0] == raw
-        rewards.add(round(expected, 9))
-    assert len(rewards) >= 3  # the policies are told apart
+        rewards[POLICIES[index // 2]].append(expected)
+    # the policies are told apart: careful earns the most, the degenerate ones less
+    assert min(rewards["careful"]) > max(rewards["guesser"] + rewards["reckless"])
 
 
 def test_training_prompt_is_the_evaluation_prompt(scored_samples: list[EvalSample]) -> None:

@@ -24,7 +24,6 @@ from pathlib import Path
 from rich.console import Console
 
 from finbehave.experiment import (
-    RUN_KEY,
     Experiment,
     load_experiment,
     report_experiment,
@@ -32,6 +31,7 @@ from finbehave.experiment import (
 )
 from finbehave.reports.build import build_report
 from finbehave.reports.logs import Source
+from finbehave.vocab import RUN_KEY
 
 console = Console()
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from finbehave.files import write_text_atomic
 from finbehave.rubrics.spec import BEHAVIOURS
+from finbehave.validation import one_line
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("diagnosis.schema.json")
@@ -144,12 +145,6 @@ def json_schema() -> dict:
     return schema
 
 
-def _one_line(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "top level"
-    return f"{where}: {first['msg']}"
-
-
 def load_diagnosis(path: str | Path) -> Diagnosis:
     """Read and validate a diagnosis file (one-line ``DiagnosisError`` when it is wrong)."""
     path = Path(path)
@@ -172,7 +167,7 @@ def load_diagnosis(path: str | Path) -> Diagnosis:
     try:
         return Diagnosis.model_validate(data)
     except ValidationError as exc:
-        raise DiagnosisError(f"{path}: {_one_line(exc)}; {fix}") from None
+        raise DiagnosisError(f"{path}: {one_line(exc)}; {fix}") from None
 
 
 def write_diagnosis(diagnosis: Diagnosis, path: str | Path) -> Path:

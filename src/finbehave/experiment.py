@@ -8,6 +8,8 @@ file, the field and the fix. ``run_experiment`` runs the task × model matrix wi
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -17,12 +19,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from finbehave.data.store import DatasetError, dataset_path
+from finbehave.validation import one_line
+from finbehave.vocab import BACKENDS, EMBEDDED, RUN_KEY
 from finbehave.yamlio import YamlError, load_yaml
 
 TASK_NAMES = ("finqa", "finqa_reasoning")
-RUN_KEY = "finbehave_run"  # eval metadata key: the model's name in tasks.yaml (report run name)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
+logger = logging.getLogger(__name__)
 
 
 class ExperimentError(ValueError):
@@ -35,7 +39,7 @@ class TaskEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Literal["finqa", "finqa_reasoning"]
-    dataset: str = "embedded"
+    dataset: str = EMBEDDED
     split: Literal["all", "train", "test"] = "all"
     limit: int | None = Field(default=None, ge=1)
     epochs: int = Field(default=1, ge=1)
@@ -130,12 +134,6 @@ def _interpolate(value: Any, where: str, source: Path) -> Any:
     return _ENV_REF.sub(replace, value)
 
 
-def _first_error(exc: ValidationError) -> tuple[str, str]:
-    error = exc.errors()[0]
-    loc = ".".join(str(part) for part in error["loc"])
-    return loc, error["msg"]
-
-
 def load_experiment(path: Path) -> Experiment:
     """Load, interpolate and validate a tasks.yaml; relative paths resolve against its folder."""
     path = Path(path)
@@ -149,8 +147,7 @@ def load_experiment(path: Path) -> Experiment:
     try:
         experiment = Experiment.model_validate(raw)
     except ValidationError as exc:
-        loc, msg = _first_error(exc)
-        raise ExperimentError(f"{path}: {loc}: {msg}") from None
+        raise ExperimentError(f"{path}: {one_line(exc, Experiment)}") from None
     return _resolve_paths(experiment, path.parent.resolve())
 
 
@@ -211,10 +208,11 @@ def _check_model_string(model: str, where: str) -> None:
     provider, _, rest = model.partition("/")
     if provider == "finbehave":
         backend = rest.split("/", 1)[0]
-        if backend not in ("scripted", "local", "litellm"):
+        if backend not in BACKENDS:
+            from finbehave.models.provider import BACKEND_USAGE
+
             raise ExperimentError(
-                f"{where}: unknown finbehave backend {backend!r}; use finbehave/scripted/<policy>, "
-                "finbehave/local[/<path>] or finbehave/litellm/<model>"
+                f"{where}: unknown finbehave backend {backend!r}; {BACKEND_USAGE}"
             )
         if backend == "scripted":
             from finbehave.models.scripted import POLICIES
@@ -225,20 +223,38 @@ def _check_model_string(model: str, where: str) -> None:
                     f"{where}: unknown scripted policy {policy!r}; use one of {', '.join(POLICIES)}"
                 )
         return
-    if provider not in model_providers():
+    providers = model_providers()
+    if providers is not None and provider not in providers:
         raise ExperimentError(
             f"{where}: unknown model provider {provider!r}; use an Inspect provider "
             "(openai, openai-api, anthropic, vllm, hf, ...) or finbehave"
         )
 
 
-def model_providers() -> set[str]:
-    """Names of every registered Inspect model provider (built-in and from packages)."""
-    import inspect_ai.model._providers.providers  # noqa: F401  (registers the built-ins)
-    from inspect_ai._util.registry import registry_find, registry_info
+@functools.cache
+def model_providers() -> frozenset[str] | None:
+    """Names of every registered Inspect model provider (built-in and from packages).
 
-    apis = registry_find(lambda info: info.type == "modelapi")
-    return {registry_info(api).name.split("/")[-1] for api in apis}
+    Inspect has no public API that lists providers, so this reads its private registry (pinned
+    by tests/test_dependencies.py). Should an upgrade move it, the provider check is skipped with
+    a warning (a wrong provider then fails when the run starts) instead of failing validation.
+    """
+    try:
+        import inspect_ai.model._providers.providers  # noqa: F401  (registers the built-ins)
+        from inspect_ai._util.entrypoints import ensure_entry_points
+        from inspect_ai._util.registry import registry_find, registry_info
+
+        ensure_entry_points()  # providers from packages; Inspect loads them only on a miss
+        apis = registry_find(lambda info: info.type == "modelapi")
+        return frozenset(registry_info(api).name.split("/")[-1] for api in apis)
+    except Exception as exc:
+        logger.warning(
+            "cannot list Inspect's model providers (%s: %s); provider names in tasks.yaml are "
+            "not checked, a wrong one fails when the run starts",
+            type(exc).__name__,
+            exc,
+        )
+        return None
 
 
 def select(experiment: Experiment, only: Sequence[str]) -> Iterator[tuple[TaskEntry, str]]:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 # --- tasks, datasets, scoring -----------------------------------------------------------------
@@ -56,6 +56,8 @@ class ToolRole:
     table_arg: str | None = None  # argument naming a table (inspect_table, public sql_query)
     query_arg: str | None = None  # argument carrying SQL (query)
     answer_arg: str | None = None  # argument carrying the answer (submit)
+    expression_arg: str | None = None  # argument carrying arithmetic (compute)
+    company_arg: str | None = None  # argument naming the company (public tools)
 
 
 SUBMIT = "submit"  # Inspect's react() submit tool, the same name in every toolset
@@ -66,17 +68,40 @@ TOOLSETS: dict[str, tuple[ToolRole, ...]] = {
         ToolRole("get_table_names", "list_tables"),
         ToolRole("get_table_info", "inspect_table", table_arg="table_name"),
         ToolRole("sql_query", "query", query_arg="query"),
-        ToolRole("calculator", "compute"),
+        ToolRole("calculator", "compute", expression_arg="expression"),
         _SUBMIT,
     ),
     "public": (
-        ToolRole("get_descriptions", "list_tables"),
-        ToolRole("get_table_info", "inspect_table", table_arg="table_name"),
-        ToolRole("sql_query", "query", table_arg="table_name", query_arg="query"),
+        ToolRole("get_descriptions", "list_tables", company_arg="company_name"),
+        ToolRole(
+            "get_table_info", "inspect_table", table_arg="table_name", company_arg="company_name"
+        ),
+        ToolRole(
+            "sql_query",
+            "query",
+            table_arg="table_name",
+            query_arg="query",
+            company_arg="company_name",
+        ),
         ToolRole("get_filing_text", "read_text", table_arg="table_name"),
         _SUBMIT,
     ),
 }
+_ARGS = ("table_arg", "query_arg", "answer_arg", "expression_arg", "company_arg")
+
+
+def _merged(known: ToolRole, tool: ToolRole) -> ToolRole:
+    """One view of a tool that two toolsets share: the same role, the union of their arguments
+    (an argument a call does not carry reads as absent)."""
+    if known.role != tool.role:
+        raise AssertionError(f"tool {tool.name} has two roles: {known.role}, {tool.role}")
+    merged = {}
+    for arg in _ARGS:
+        mine, theirs = getattr(known, arg), getattr(tool, arg)
+        if mine and theirs and mine != theirs:
+            raise AssertionError(f"tool {tool.name} names its {arg} {mine} and {theirs}")
+        merged[arg] = mine or theirs
+    return replace(known, **merged)
 
 
 def _tool_roles() -> dict[str, ToolRole]:
@@ -84,9 +109,8 @@ def _tool_roles() -> dict[str, ToolRole]:
     merged: dict[str, ToolRole] = {}
     for tools in TOOLSETS.values():
         for tool in tools:
-            known = merged.setdefault(tool.name, tool)
-            if known.role != tool.role:
-                raise AssertionError(f"tool {tool.name} has two roles: {known.role}, {tool.role}")
+            known = merged.get(tool.name)
+            merged[tool.name] = tool if known is None else _merged(known, tool)
     return merged
 
 
@@ -108,8 +132,24 @@ def tool_named(toolset: str, role: Role) -> str:
 
 # --- tool error kinds -------------------------------------------------------------------------
 
-# A refused call (the sandbox's policy or limits) travels as Inspect's ToolCallError type
-# "permission" (the tool raises PermissionError); anything else a model can fix is "unknown"
-# (ToolError). Training environments record the same kinds beside TRL's {'error': ...} text.
-ErrorKind = Literal["refused", "error"]
-REFUSED_ERROR_TYPE = "permission"
+# How a failed call is classified, structurally (never from its wording). Each kind travels in
+# Inspect as a ToolCallError type: a refusal by the sandbox's policy or limits as "permission"
+# (the tool raises PermissionError), a table that does not exist as "file_not_found" (the tool
+# raises FileNotFoundError), anything else a model can fix as "unknown" (ToolError). Training
+# environments record the same kinds beside TRL's {'error': ...} text.
+ErrorKind = Literal["refused", "missing_table", "error"]
+ERROR_KINDS: tuple[str, ...] = get_args(ErrorKind)
+ERROR_TYPES: dict[str, str] = {
+    "refused": "permission",
+    "missing_table": "file_not_found",
+    "error": "unknown",
+}
+REFUSED_ERROR_TYPE = ERROR_TYPES["refused"]
+
+
+def error_kind(error_type: str) -> ErrorKind:
+    """The kind of a failed call from its Inspect ``ToolCallError.type``."""
+    for kind, known in ERROR_TYPES.items():
+        if known == error_type:
+            return kind  # type: ignore[return-value]
+    return "error"

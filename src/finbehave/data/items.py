@@ -6,11 +6,13 @@ An ``Item`` is one question. It travels in ``inspect_ai.dataset.Sample.metadata`
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-TaskName = Literal["finqa", "finqa_reasoning"]
+from finbehave.vocab import TaskName
+
 Split = Literal["train", "test"]
 Unit = Literal[
     "usd_millions",  # money in millions of US dollars
@@ -23,6 +25,21 @@ Unit = Literal[
     "boolean",  # yes / no
     "number",  # any other number
 ]
+TRAIN_BYTE_LIMIT = 205  # first byte of sha256(id) below this: train (205/256 ~ 80 %)
+
+
+def split_of(item_id: str, source_split: Split | None = None) -> Split:
+    """The split of an item: the one its source declares, else a stable ~80/20 hash of its id.
+
+    Every dataset decides this way: the generator (no declared split), the FinQA importer (the
+    split of the source file, ``train``/``dev`` -> train and ``test`` -> test, when its name says
+    so) and the Snorkel importer (evaluation-only, declared test).
+    """
+    if source_split is not None:
+        return source_split
+    return "train" if hashlib.sha256(item_id.encode()).digest()[0] < TRAIN_BYTE_LIMIT else "test"
+
+
 ColumnType = Literal["INTEGER", "BIGINT", "DOUBLE", "DECIMAL(18,2)", "VARCHAR", "BOOLEAN", "DATE"]
 
 

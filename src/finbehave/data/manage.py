@@ -7,8 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from finbehave.data.importers.common import check_name
-from finbehave.data.store import DatasetError, DatasetStore, user_data_dir
+from finbehave.data.store import DatasetError, DatasetStore, check_name, datasets_dir
 
 
 @dataclass(frozen=True)
@@ -23,14 +22,10 @@ class DatasetInfo:
     source: str
 
 
-def _root(root: Path | None) -> Path:
-    return (root or user_data_dir()) / "datasets"
-
-
 def list_datasets(root: Path | None = None) -> list[DatasetInfo]:
     """The imported datasets, by name (unreadable directories are left out)."""
     found = []
-    base = _root(root)
+    base = datasets_dir(root)
     for path in sorted(base.iterdir()) if base.is_dir() else []:
         if path.name.startswith(".") or not path.is_dir():
             continue
@@ -53,7 +48,7 @@ def list_datasets(root: Path | None = None) -> list[DatasetInfo]:
 
 
 def _store(name: str, root: Path | None) -> DatasetStore:
-    path = _root(root) / check_name(name)
+    path = datasets_dir(root) / check_name(name)
     if not path.is_dir():
         raise DatasetError(f"no imported dataset {name!r}; see `finbehave data list`")
     return DatasetStore(path)

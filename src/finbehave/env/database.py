@@ -12,32 +12,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-from finbehave.data.items import CompanyTables, TableSpec
+from finbehave.data.items import CompanyTables
 from finbehave.data.store import DatasetStore, user_cache_dir
+from finbehave.sql import load_table
 
 _LOCK = threading.Lock()
 _PATHS: dict[tuple[str, str], Path] = {}
-
-
-def quote_ident(name: str) -> str:
-    """A SQL identifier, double-quoted with embedded quotes doubled."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _load_table(con, table: TableSpec) -> None:
-    import pyarrow as pa
-
-    columns = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
-    con.execute(f"CREATE TABLE {quote_ident(table.name)} ({columns})")
-    if not table.rows:
-        return
-    arrays = {
-        f"c{i}": pa.array([row[i] for row in table.rows], from_pandas=True)
-        for i in range(len(table.columns))
-    }
-    staged = pa.table(arrays)  # noqa: F841  (read by DuckDB's replacement scan below)
-    select = ", ".join(f"CAST(c{i} AS {c.type})" for i, c in enumerate(table.columns))
-    con.execute(f"INSERT INTO {quote_ident(table.name)} SELECT {select} FROM staged")
 
 
 def build_database(company: CompanyTables, path: Path) -> Path:
@@ -52,7 +32,7 @@ def build_database(company: CompanyTables, path: Path) -> Path:
         con = duckdb.connect(tmp_name)
         try:
             for table in company.tables:
-                _load_table(con, table)
+                load_table(con, table)
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -1,8 +1,9 @@
 """The tool core shared by evaluation (Inspect tools) and training (TRL environment).
 
 ``FinQAEnv`` is plain, synchronous Python: one instance per (dataset, company). Its methods are
-the tools; model-visible failures raise ``EnvToolError``. Tool descriptions live in
-``TOOL_DOCS`` so Inspect and TRL show the model the same text.
+the tools; model-visible failures raise ``EnvToolError`` with a ``kind`` (refused, missing_table,
+error) that Inspect and TRL callers carry structurally. Tool descriptions live in ``TOOL_DOCS``
+so Inspect and TRL show the model the same text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from finbehave.data.store import DatasetStore
 from finbehave.env.calculator import CalculatorError, evaluate, format_number
 from finbehave.env.database import database_path
 from finbehave.env.sandbox import QueryResult, SandboxError, SandboxLimits, get_sandbox
+from finbehave.vocab import ErrorKind
 
 EXAMPLE_ROWS = 3
 
@@ -57,7 +59,11 @@ Returns:
 
 
 class EnvToolError(Exception):
-    """A tool call failed in a way the model should see and can fix."""
+    """A tool call failed in a way the model should see and can fix; ``kind`` says how."""
+
+    def __init__(self, message: str, kind: ErrorKind = "error") -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
 
 
 class FinQAEnv:
@@ -96,7 +102,8 @@ class FinQAEnv:
         close = difflib.get_close_matches(name, list(self._by_name), n=3, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise EnvToolError(
-            f"Table {name!r} does not exist.{hint} Call get_table_names() to list the tables."
+            f"Table {name!r} does not exist.{hint} Call get_table_names() to list the tables.",
+            "missing_table",
         )
 
     def get_table_info(self, table_name: str) -> str:
@@ -119,7 +126,7 @@ class FinQAEnv:
         try:
             return get_sandbox().run(self.db_path, query, self.limits).to_text()
         except SandboxError as exc:
-            raise EnvToolError(str(exc)) from None
+            raise EnvToolError(str(exc), exc.kind) from None
 
     def calculator(self, expression: str) -> str:
         try:

@@ -7,23 +7,27 @@ evidence is text. They run on the same per-sample dataset and SQL sandbox as the
 (``init_env`` must run first). Differences from the original: the query runs on the company's
 DuckDB database (every table of the company is visible, DuckDB dialect) instead of a one-table
 in-memory SQLite database. Score with ``check_answer(..., mode="public")`` and ``public_gold``.
+Failures carry their kind as the default tools' do (``tool_exception``): the public query rules
+refuse, an unknown table is a missing table. The roles of these tools are declared in
+``finbehave.vocab.TOOLSETS["public"]``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import anyio
 from inspect_ai.tool import Tool, ToolError, tool
 
-from finbehave.data.importers.common import company_slug
 from finbehave.data.items import Item, TableSpec
 from finbehave.data.store import DatasetError
 from finbehave.env.database import database_path
 from finbehave.env.environment import FinQAEnv
 from finbehave.env.sandbox import SandboxError, get_sandbox
-from finbehave.env.tools import current_env
+from finbehave.env.tools import current_env, tool_exception
+from finbehave.sql import company_slug
 
 FILTER_KEYWORDS = (
     "WHERE", "HAVING", "IN", "NOT IN", "EXISTS", "NOT EXISTS", "ANY", "SOME", "ALL", "LIKE",
@@ -36,21 +40,32 @@ _SELECT_STAR_RE = re.compile(r"select\s+\*", re.I)
 
 
 def check_public_query(query: str) -> None:
-    """The public environment's query restrictions; raises ``ToolError``."""
+    """The public environment's query restrictions; a violation is a refusal."""
     if _SELECT_STAR_RE.search(query):
-        raise ToolError("SELECT * is not allowed; select the columns you need.")
+        raise tool_exception("SELECT * is not allowed; select the columns you need.", "refused")
     if not _FILTER_RE.search(query):
-        raise ToolError(
-            "The query must filter its rows: use one of " + ", ".join(FILTER_KEYWORDS) + "."
+        raise tool_exception(
+            "The query must filter its rows: use one of " + ", ".join(FILTER_KEYWORDS) + ".",
+            "refused",
         )
 
 
+def _exact(value: float) -> str:
+    """``value`` written in full, no exponent and no rounding: it reads back as the same float."""
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def public_gold(item: Item) -> str:
-    """The gold answer in the public ``\\boxed{}`` form (percent answers carry ``\\%``)."""
+    """The gold answer in the public ``\\boxed{}`` form (percent answers carry ``\\%``).
+
+    Numbers are written exactly (``1234567`` stays ``1234567``): the public rule allows an
+    absolute difference of only 1.0, so a rounded gold would fail exact answers.
+    """
     if isinstance(item.answer, str):
         return item.answer
     suffix = "\\%" if item.unit == "percent" else ""
-    return f"\\boxed{{{item.answer:g}{suffix}}}"
+    return f"\\boxed{{{_exact(item.answer)}{suffix}}}"
 
 
 def _company(env: FinQAEnv, company_name: str) -> FinQAEnv:
@@ -68,8 +83,9 @@ def _table(env: FinQAEnv, table_name: str) -> TableSpec:
     for table in env.tables.tables:
         if table.name == name:
             return table
-    raise ToolError(
-        f"Table {name!r} not found for {env.company}; call get_descriptions({env.company!r})."
+    raise tool_exception(
+        f"Table {name!r} not found for {env.company}; call get_descriptions({env.company!r}).",
+        "missing_table",
     )
 
 
@@ -150,7 +166,9 @@ def sql_query() -> Tool:
 
         try:
             return await anyio.to_thread.run_sync(run)
-        except (SandboxError, DatasetError) as exc:
+        except SandboxError as exc:
+            raise tool_exception(str(exc), exc.kind) from None
+        except DatasetError as exc:
             raise ToolError(str(exc)) from None
 
     return execute

@@ -10,6 +10,12 @@ a fresh cursor (so no temporary object survives the call) and fetches at most ``
 rows. The caller waits with a hard wall-clock limit: a worker that overruns it — including inside
 functions that ignore DuckDB interrupts, such as ``repeat('x', 10^9)`` — or that dies is killed
 and replaced, and the caller gets a ``SandboxError`` the model can read.
+
+Every ``SandboxError`` carries a ``kind`` (``finbehave.vocab.ErrorKind``) so callers never read
+its wording: ``refused`` when the sandbox's policy or limits stopped the query (not one
+``SELECT``, a denied function, too long, NUL bytes, invalid text, out of time or memory),
+``missing_table`` when DuckDB's catalog has no such table, ``error`` for any other mistake
+(syntax, a wrong column, ...).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from finbehave.vocab import ErrorKind
+
 # Table functions and scalar functions that reach outside the company's tables, or run SQL
 # given as a string. External access is disabled anyway; this list is defence in depth.
 _DENIED_FUNCTION = re.compile(
@@ -42,14 +50,18 @@ OPEN_DATABASES = 6  # per worker; each open DuckDB instance reserves ~300 MB of 
 
 
 class SandboxError(Exception):
-    """A query was refused or failed; the message is meant for the model."""
+    """A query was refused or failed; the message is meant for the model, ``kind`` for code."""
+
+    def __init__(self, message: str, kind: ErrorKind = "error") -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
     """Bounds for one query."""
 
-    timeout_s: float = 5.0
+    timeout_s: float = 2.0  # wall clock per query; FinQA tables answer in milliseconds
     max_rows: int = 50
     max_chars: int = 8_000
     max_query_chars: int = 20_000
@@ -101,14 +113,17 @@ def check_text(sql: str, limits: SandboxLimits) -> str:
     if not isinstance(sql, str):
         raise SandboxError("query must be a string containing one SELECT statement")
     if "\x00" in sql:
-        raise SandboxError("query contains a NUL byte; send plain SQL text")
+        raise SandboxError("query contains a NUL byte; send plain SQL text", "refused")
     try:
         sql.encode("utf-8")
     except UnicodeEncodeError:
-        raise SandboxError("query is not valid UTF-8 text; send plain SQL text") from None
+        raise SandboxError(
+            "query is not valid UTF-8 text; send plain SQL text", "refused"
+        ) from None
     if len(sql) > limits.max_query_chars:
         raise SandboxError(
-            f"query is longer than {limits.max_query_chars} characters; write a shorter query"
+            f"query is longer than {limits.max_query_chars} characters; write a shorter query",
+            "refused",
         )
     if not sql.strip():
         raise SandboxError("empty query; send one SELECT statement")
@@ -117,7 +132,8 @@ def check_text(sql: str, limits: SandboxLimits) -> str:
         name = denied.group(1)
         raise SandboxError(
             f"function {name}() is not allowed here; query the company's tables only "
-            "(list them with get_table_names)"
+            "(list them with get_table_names)",
+            "refused",
         )
     return sql
 
@@ -150,13 +166,25 @@ def _open(path: str, limits: SandboxLimits) -> Any:
     return connection
 
 
+def _duckdb_error(exc: Exception) -> tuple:
+    """DuckDB's error as a reply: a catalog error about a table is a missing table (DuckDB's
+    exception class and its own wording decide), anything else a plain error."""
+    import duckdb
+
+    message = clean_error(str(exc))
+    missing = isinstance(exc, duckdb.CatalogException) and "Table with name" in message
+    return ("error", "missing_table" if missing else "error", message)
+
+
 def _execute(connections: dict[str, Any], path: str, sql: str, limits: SandboxLimits) -> tuple:
+    """Run one query; replies ``("ok", columns, rows, truncated)`` or ``("error", kind, text)``."""
     import duckdb
 
     base = connections.pop(path, None)
     if base is None:
         if not Path(path).is_file():
-            return ("error", "the database for this sample is missing; this is a harness bug")
+            missing = "the database for this sample is missing; this is a harness bug"
+            return ("error", "error", missing)
         base = _open(path, limits)
         while len(connections) >= OPEN_DATABASES:  # least recently used first
             connections.pop(next(iter(connections))).close()
@@ -166,14 +194,15 @@ def _execute(connections: dict[str, Any], path: str, sql: str, limits: SandboxLi
         try:
             statements = cursor.extract_statements(sql)
         except duckdb.Error as exc:
-            return ("error", clean_error(str(exc)))
+            return _duckdb_error(exc)
         if len(statements) != 1:
-            return ("error", f"send exactly one statement (got {len(statements)})")
+            return ("error", "refused", f"send exactly one statement (got {len(statements)})")
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
             name = str(kind).rsplit(".", 1)[-1]
             return (
                 "error",
+                "refused",
                 f"{name} statements are not allowed: the database is read-only; "
                 "send one SELECT (or WITH ... SELECT) statement",
             )
@@ -187,7 +216,7 @@ def _execute(connections: dict[str, Any], path: str, sql: str, limits: SandboxLi
         ]
         return ("ok", columns, rows, truncated)
     except duckdb.Error as exc:
-        return ("error", clean_error(str(exc)))
+        return _duckdb_error(exc)
     finally:
         cursor.close()
 
@@ -213,9 +242,9 @@ def _worker(requests: Connection, replies: Connection, limits: SandboxLimits) ->
         try:
             reply = _execute(connections, path, sql, query_limits)
         except MemoryError:
-            reply = ("error", "the query ran out of memory; aggregate or filter it")
+            reply = ("error", "refused", "the query ran out of memory; aggregate or filter it")
         except Exception as exc:
-            reply = ("error", clean_error(f"{type(exc).__name__}: {exc}"))
+            reply = ("error", "error", clean_error(f"{type(exc).__name__}: {exc}"))
         try:
             replies.send(reply)
         except (OSError, ValueError):
@@ -292,7 +321,8 @@ class SqlSandbox:
             self._replace(worker)
             raise SandboxError(
                 "the query exceeded the sandbox's resource limits and was stopped; "
-                "aggregate or filter it"
+                "aggregate or filter it",
+                "refused",
             ) from None
         except BaseException:  # cancelled or interrupted mid-query: never reuse the worker
             self._replace(worker)
@@ -301,11 +331,12 @@ class SqlSandbox:
             self._replace(worker)
             raise SandboxError(
                 f"query timed out after {limits.timeout_s:g} s and was stopped; "
-                "avoid cross joins and huge intermediate results"
+                "avoid cross joins and huge intermediate results",
+                "refused",
             )
         self._idle.put(worker)
         if reply[0] == "error":
-            raise SandboxError(reply[1])
+            raise SandboxError(reply[2], reply[1])
         _, columns, rows, truncated = reply
         return QueryResult(columns, rows, truncated, max_chars=limits.max_chars)
 

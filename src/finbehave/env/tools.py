@@ -1,6 +1,9 @@
 """Inspect tools over ``FinQAEnv``: ``get_table_names``, ``get_table_info``, ``sql_query``,
 ``calculator``. The setup solver ``init_env`` records the sample's dataset and company in the
 per-sample store; each tool call finds its environment there, so one task serves every company.
+
+A failed call reaches the model as an Inspect tool error whose type carries its kind
+(``finbehave.vocab.ERROR_TYPES``): ``tool_exception`` raises the exception Inspect maps to it.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from inspect_ai.util import store
 
 from finbehave.data.store import load_dataset
 from finbehave.env.environment import TOOL_DOCS, EnvToolError, FinQAEnv
+from finbehave.vocab import EMBEDDED, ErrorKind
 
 ENV_KEY = "finbehave:env"
 
 
 @solver
-def init_env(dataset: str = "embedded") -> Solver:
+def init_env(dataset: str = EMBEDDED) -> Solver:
     """Point this sample's tools at its company's tables in ``dataset``."""
     path = str(load_dataset(dataset).path)
 
@@ -44,13 +48,24 @@ def current_env() -> FinQAEnv:
     return _env(info["dataset"], info["company"])
 
 
+def tool_exception(message: str, kind: ErrorKind) -> Exception:
+    """The exception an Inspect tool raises so the model sees ``message`` as a tool error of
+    ``kind``'s type: ``PermissionError`` (type ``permission``; Inspect appends a full stop),
+    ``FileNotFoundError`` (``file_not_found``) or ``ToolError`` (``unknown``)."""
+    if kind == "refused":
+        return PermissionError(message.rstrip("."))
+    if kind == "missing_table":
+        return FileNotFoundError(message)
+    return ToolError(message)
+
+
 async def _call(method: Callable[..., str], *args: str, thread: bool = False) -> str:
     try:
         if thread:
             return await anyio.to_thread.run_sync(method, *args)
         return method(*args)
     except EnvToolError as exc:
-        raise ToolError(str(exc)) from None
+        raise tool_exception(str(exc), exc.kind) from None
 
 
 def _documented(execute, name: str):

@@ -74,7 +74,7 @@ arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n\
 {%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}
 """
 
-_TOOL_CALL = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.DOTALL)
+TOOL_CALL = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.DOTALL)
 _THINK = re.compile(r"^\s*(?:<think>)?(.*?)</think>", re.DOTALL)
 
 
@@ -185,7 +185,7 @@ def parse_completion(text: str) -> ParsedCompletion:
         text = text[think.end() :]
     calls: list[ParsedToolCall] = []
     errors: list[str] = []
-    for index, match in enumerate(_TOOL_CALL.finditer(text)):
+    for index, match in enumerate(TOOL_CALL.finditer(text)):
         body = match.group(1).strip()
         try:
             payload = json.loads(body)
@@ -202,7 +202,7 @@ def parse_completion(text: str) -> ParsedCompletion:
             )
             continue
         calls.append(ParsedToolCall(id=f"call_{index}", function=name, arguments=arguments))
-    content = _TOOL_CALL.sub("", text).strip()
+    content = TOOL_CALL.sub("", text).strip()
     return ParsedCompletion(content, calls, errors, reasoning)
 
 

@@ -26,9 +26,9 @@ from inspect_ai.model import (
     ModelAPI,
     ModelOutput,
     ModelUsage,
+    RetryDecision,
     StopReason,
 )
-from inspect_ai.model._model import RetryDecision
 from inspect_ai.tool import ToolCall, ToolChoice, ToolFunction, ToolInfo
 from tenacity import RetryCallState
 from tenacity.wait import wait_base

@@ -17,7 +17,11 @@ from typing import Any
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput, modelapi
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-BACKENDS = ("scripted", "local", "litellm")
+from finbehave.vocab import BACKENDS
+
+BACKEND_USAGE = (
+    "use finbehave/scripted/<policy>, finbehave/local[/<path>] or finbehave/litellm/<model>"
+)
 
 
 def create_backend(
@@ -48,8 +52,8 @@ def create_backend(
             model_name=rest, base_url=base_url, api_key=api_key, config=config, **model_args
         )
     raise ValueError(
-        f"unknown finbehave backend {backend!r} in 'finbehave/{model_name}': "
-        "use finbehave/scripted/<policy>, finbehave/local[/<path>] or finbehave/litellm/<model>"
+        f"unknown finbehave backend {backend!r} in 'finbehave/{model_name}' "
+        f"(backends: {', '.join(BACKENDS)}); {BACKEND_USAGE}"
     )
 
 

@@ -1,13 +1,16 @@
 """Deterministic scripted agents that act through the real tools (``finbehave/scripted/<policy>``).
 
-They exist for demos, tests and benchmarks: each policy looks at the conversation so far and the
-current item (read from the sample's store, written by the task's setup solver) and returns the
-next tool call. Every output carries ``usage`` so Inspect never needs a tokenizer.
+They exist for demos, tests and benchmarks: each policy looks at the trace so far (the rubric's
+view, ``parse_trace``) and the current item (read from the sample's store, written by the task's
+setup solver) and returns the next action as a *role* (list tables, inspect a table, query,
+submit, ...) with its table, query or answer. The model resolves the role to the tool it is
+offered (``finbehave.vocab.TOOLSETS``), so every policy runs on the default and the public
+toolset alike. Every output carries ``usage`` so Inspect never needs a tokenizer.
 
 Policies:
 
-- ``careful``: ``get_table_names`` → ``get_table_info`` on each required table → the gold SQL →
-  submit the value the query returned.
+- ``careful``: list the tables → inspect each required table → the gold SQL → submit the value
+  the query returned.
 - ``guesser``: submits a plausible number at once, with no tool call.
 - ``no_schema``: lists the tables, then queries guessed column names without inspecting the
   schema; on a column error it recovers on about half of the items (it reads DuckDB's
@@ -19,16 +22,15 @@ Policies:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from inspect_ai.model import (
     ChatCompletionChoice,
     ChatMessage,
     ChatMessageAssistant,
-    ChatMessageTool,
     GenerateConfig,
     ModelAPI,
     ModelOutput,
@@ -37,44 +39,53 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolCall, ToolChoice, ToolInfo
 
 from finbehave.data.items import Item
+from finbehave.rubrics.trace import ToolStep, parse_trace, table_key
 from finbehave.tasks.state import current_item
-
-
-@dataclass(frozen=True)
-class Step:
-    """A finished tool call: its name, arguments, result text and error (if it failed)."""
-
-    function: str
-    arguments: dict[str, Any]
-    result: str
-    error: str | None
+from finbehave.vocab import Role, tool_role
 
 
 @dataclass(frozen=True)
 class Action:
-    """The next tool call a policy makes."""
+    """The next call a policy makes: a role and what it carries (None = not needed)."""
 
-    function: str
-    arguments: dict[str, Any]
+    role: Role
+    table: str | None = None
+    query: str | None = None
+    answer: str | None = None
+    expression: str | None = None
 
 
-Policy = Callable[[Item, list[Step]], Action]
+Policy = Callable[[Item, list[ToolStep]], Action]
 
 
-def trace_steps(messages: list[ChatMessage]) -> list[Step]:
-    """Pair every assistant tool call with its tool result, in order."""
-    results = {
-        m.tool_call_id: m for m in messages if isinstance(m, ChatMessageTool) and m.tool_call_id
-    }
-    steps: list[Step] = []
-    for message in messages:
-        if isinstance(message, ChatMessageAssistant):
-            for call in message.tool_calls or []:
-                result = results.get(call.id)
-                if result is not None:
-                    error = result.error.message if result.error else None
-                    steps.append(Step(call.function, call.arguments, result.text, error))
-    return steps
+def tool_call(
+    action: Action, offered: Mapping[str, Collection[str]], company: str
+) -> tuple[str, dict[str, str]]:
+    """The offered tool that plays ``action``'s role, and its arguments.
+
+    ``offered`` maps each offered tool's name to its parameter names; an argument the tool does
+    not take is left out (the public ``sql_query`` takes the table, the default one does not).
+    """
+    for name, parameters in offered.items():
+        tool = tool_role(name)
+        if tool is None or tool.role != action.role:
+            continue
+        values = {
+            tool.table_arg: action.table,
+            tool.query_arg: action.query,
+            tool.answer_arg: action.answer,
+            tool.expression_arg: action.expression,
+            tool.company_arg: company,
+        }
+        arguments = {
+            key: value
+            for key, value in values.items()
+            if key and value is not None and key in parameters
+        }
+        return name, arguments
+    raise ValueError(
+        f"no offered tool plays the {action.role} role (offered: {', '.join(offered)})"
+    )
 
 
 def _fraction(item: Item, salt: str) -> float:
@@ -94,41 +105,59 @@ def guess_for(item: Item) -> str:
 
 
 def query_value(result: str) -> str:
-    """The first cell of the last row of a ``sql_query`` result table (header line first)."""
+    """The first cell of the last row of a query result: a text table (header line first) or,
+    from the public toolset, a JSON list of records."""
+    if result.lstrip().startswith("["):
+        try:
+            records = json.loads(result)
+        except ValueError:
+            records = None
+        if isinstance(records, list) and records and isinstance(records[-1], dict):
+            return str(next(iter(records[-1].values()), ""))
     rows = [line for line in result.strip().splitlines() if line and not line.startswith("(")]
     return rows[-1].split("|")[0].strip() if len(rows) > 1 else result.strip()
 
 
-def _submit(answer: str) -> Action:
-    return Action("submit", {"answer": answer})
+def submit(answer: str) -> Action:
+    """Submit ``answer``."""
+    return Action("submit", answer=answer)
 
 
-def _answer_from(steps: list[Step], item: Item) -> Action:
+def _answer_from(steps: list[ToolStep], item: Item) -> Action:
     last = steps[-1]
     if last.error or not last.result.strip():
-        return _submit(guess_for(item))
-    return _submit(query_value(last.result))
+        return submit(guess_for(item))
+    return submit(query_value(last.result))
 
 
-def careful(item: Item, steps: list[Step]) -> Action:
+def _did(steps: list[ToolStep], role: Role) -> bool:
+    return any(step.role == role for step in steps)
+
+
+def gold_query(item: Item) -> Action:
+    """Run the item's gold SQL (on its first required table, for tools that name one)."""
+    table = item.required_tables[0] if item.required_tables else None
+    return Action("query", table=table, query=item.gold_sql)
+
+
+def careful(item: Item, steps: list[ToolStep]) -> Action:
     """Discover, inspect each required table, run the gold SQL, submit its value."""
-    called = {s.function for s in steps}
-    if "get_table_names" not in called:
-        return Action("get_table_names", {})
-    inspected = {s.arguments.get("table_name") for s in steps if s.function == "get_table_info"}
+    if not _did(steps, "list_tables"):
+        return Action("list_tables")
+    inspected = {step.table for step in steps if step.role == "inspect_table"}
     for table in item.required_tables:
-        if table not in inspected:
-            return Action("get_table_info", {"table_name": table})
+        if table_key(table) not in inspected:
+            return Action("inspect_table", table=table)
     if item.gold_sql is None:
-        return _submit("unknown")
-    if "sql_query" not in called:
-        return Action("sql_query", {"query": item.gold_sql})
+        return submit("unknown")
+    if not _did(steps, "query"):
+        return gold_query(item)
     return _answer_from(steps, item)
 
 
-def guesser(item: Item, steps: list[Step]) -> Action:
+def guesser(item: Item, steps: list[ToolStep]) -> Action:
     """Answer at once with a plausible number."""
-    return _submit(guess_for(item))
+    return submit(guess_for(item))
 
 
 _SUFFIXES = re.compile(r"_(usd_millions|usd|millions|thousands|count|pct|percent|amount|total)\b")
@@ -145,31 +174,35 @@ def guessed_sql(item: Item) -> str:
     return sql
 
 
-def no_schema(item: Item, steps: list[Step]) -> Action:
-    """Skip get_table_info, guess column names, recover on about half of the items."""
+def no_schema(item: Item, steps: list[ToolStep]) -> Action:
+    """Skip the table inspection, guess column names, recover on about half of the items."""
     if not steps:
-        return Action("get_table_names", {})
+        return Action("list_tables")
     if item.gold_sql is None:
-        return _submit(guess_for(item))
-    queries = [s for s in steps if s.function == "sql_query"]
+        return submit(guess_for(item))
+    queries = [step for step in steps if step.role == "query"]
+    table = item.required_tables[0] if item.required_tables else None
     if not queries:
-        return Action("sql_query", {"query": guessed_sql(item)})
+        return Action("query", table=table, query=guessed_sql(item))
     last = queries[-1]
     if last.error is None:
         return _answer_from(steps, item)
     recovers = _fraction(item, "recover") < 0.5
-    if recovers and last.arguments.get("query") != item.gold_sql:
-        return Action("sql_query", {"query": item.gold_sql})
+    if recovers and last.query != item.gold_sql:
+        return gold_query(item)
     if len(queries) < 2:
-        return Action("sql_query", dict(last.arguments))
-    return _submit(guess_for(item))
+        return Action("query", table=last.table or table, query=last.query)
+    return submit(guess_for(item))
 
 
-def reckless(item: Item, steps: list[Step]) -> Action:
+MISSING_TABLE = "financial_statements"
+
+
+def reckless(item: Item, steps: list[ToolStep]) -> Action:
     """Query a table that does not exist, twice, then invent an answer."""
     if len(steps) < 2:
-        return Action("sql_query", {"query": "SELECT revenue FROM financial_statements"})
-    return _submit(guess_for(item))
+        return Action("query", table=MISSING_TABLE, query=f"SELECT revenue FROM {MISSING_TABLE}")
+    return submit(guess_for(item))
 
 
 POLICIES: dict[str, Policy] = {
@@ -205,16 +238,14 @@ class ScriptedModelAPI(ModelAPI):
         config: GenerateConfig,
     ) -> ModelOutput:
         item = current_item()
-        action = self.policy(item, trace_steps(input))
+        action = self.policy(item, parse_trace(input).steps)
+        offered = {tool.name: tool.parameters.properties.keys() for tool in tools}
+        function, arguments = tool_call(action, offered, item.company)
         self._calls += 1
-        call = ToolCall(
-            id=f"call_{self._calls}_{action.function}",
-            function=action.function,
-            arguments=action.arguments,
-        )
+        call = ToolCall(id=f"call_{self._calls}_{function}", function=function, arguments=arguments)
         message = ChatMessageAssistant(content="", tool_calls=[call], model=self.model_name)
         prompt_tokens = sum(_tokens(m.text) for m in input)
-        output_tokens = _tokens(str(action.arguments)) + 8
+        output_tokens = _tokens(str(arguments)) + 8
         return ModelOutput(
             model=self.model_name,
             choices=[ChatCompletionChoice(message=message, stop_reason="tool_calls")],

@@ -25,7 +25,8 @@ from finbehave.reports.stats import (
     pass_hat_k,
 )
 from finbehave.rubrics.score import MET_AT
-from finbehave.rubrics.spec import BEHAVIOURS, SCORE_KEYS
+from finbehave.sql import quote_ident, sql_string
+from finbehave.vocab import BEHAVIOURS, SCORE_KEYS
 
 METRICS = ("correct", *SCORE_KEYS)
 ALL_TASKS = "all tasks"
@@ -70,7 +71,7 @@ class Analysis:
         return self.db.execute(query, params or []).df()
 
     def write_parquet(self, path: Path) -> None:
-        self.db.execute(f"COPY samples TO '{_quote(path)}' (FORMAT parquet)")
+        self.db.execute(f"COPY samples TO {sql_string(str(path))} (FORMAT parquet)")
 
     # -- rates ---------------------------------------------------------------------------
 
@@ -83,7 +84,7 @@ class Analysis:
         for run, task in groups:
             where = "run = ?" + ("" if task == ALL_TASKS else " AND task = ?")
             params = [run] if task == ALL_TASKS else [run, task]
-            cols = ", ".join(f'"{m}"' for m in METRICS)
+            cols = ", ".join(quote_ident(m) for m in METRICS)
             data = self.sql(f"SELECT {cols} FROM samples WHERE {where}", params)
             if data.empty:
                 continue
@@ -135,7 +136,7 @@ class Analysis:
         views = {
             "tool_discovery": f"""CASE WHEN tool_discovery IS NULL THEN 'n/a'
                 WHEN tool_discovery >= {MET_AT} THEN 'listed tables' ELSE 'did not list' END""",
-            "schema_inspection": f"""CASE WHEN schema_inspection IS NULL THEN 'never queried'
+            "schema_inspection": f"""CASE WHEN schema_inspection IS NULL THEN 'n/a'
                 WHEN schema_inspection >= {MET_AT} THEN 'inspected' ELSE 'did not inspect' END""",
             "tool_error": """CASE WHEN tool_errors > 0 THEN 'a tool call failed'
                 ELSE 'no tool error' END""",
@@ -143,7 +144,7 @@ class Analysis:
             "question kind": "kind",
         }
         parts = [
-            f"""SELECT run, '{view}' AS view, ({expr})::VARCHAR AS level,
+            f"""SELECT run, {sql_string(view)} AS view, ({expr})::VARCHAR AS level,
                        count(*) AS n, sum(correct)::INT AS correct
                 FROM samples WHERE correct IS NOT NULL GROUP BY ALL"""
             for view, expr in views.items()
@@ -157,14 +158,15 @@ class Analysis:
 
     def failing(self, run: str, behaviour: str, limit: int = 5) -> tuple[int, list[str], list[str]]:
         """(samples below ``MET_AT``, most frequent tags among them, example item ids)."""
+        column = quote_ident(behaviour)
         failed = self.sql(
-            f'SELECT sample_id, tags FROM samples WHERE run = ? AND "{behaviour}" < {MET_AT} '
+            f"SELECT sample_id, tags FROM samples WHERE run = ? AND {column} < {MET_AT} "
             "ORDER BY task, sample_id",
             [run],
         )
         tags = self.sql(
             f"""SELECT tag, count(*) AS n FROM
-                  (SELECT unnest(tags) AS tag FROM samples WHERE run = ? AND "{behaviour}" < {MET_AT})
+                  (SELECT unnest(tags) AS tag FROM samples WHERE run = ? AND {column} < {MET_AT})
                 GROUP BY tag ORDER BY n DESC, tag LIMIT 3""",
             [run],
         )
@@ -178,7 +180,11 @@ class Analysis:
         return [self._compare(reference, other) for other in self.runs if other != reference]
 
     def _compare(self, reference: str, other: str) -> Comparison:
-        cols = ", ".join(f'a."{m}" AS "a_{m}", b."{m}" AS "b_{m}"' for m in METRICS)
+        cols = ", ".join(
+            f"{side}.{quote_ident(m)} AS {quote_ident(f'{side}_{m}')}"
+            for m in METRICS
+            for side in "ab"
+        )
         pairs = self.sql(
             f"""SELECT a.task, a.sample_id, a.epoch, a.kind, a.multi_table, {cols}
                 FROM samples a JOIN samples b USING (task, sample_id, epoch)
@@ -226,10 +232,6 @@ def _row(est: Estimate, **keys: Any) -> dict[str, Any]:
         "n": est.n,
         "method": est.method,
     }
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def row_estimate(row: pd.Series) -> Estimate:

@@ -27,7 +27,7 @@ from finbehave.reports.diagnose import ItemSource, build_diagnosis
 from finbehave.reports.logs import LogSet, ReportInputError, Source, read_logs
 from finbehave.reports.plots import LABELS, deltas_plot, heatmap, rates_plot, taxonomy_plot
 from finbehave.rubrics.score import TAG_MEANINGS
-from finbehave.rubrics.spec import BEHAVIOURS
+from finbehave.vocab import BEHAVIOURS
 
 PAIRED_ROWS_SHOWN = 500
 # Shown columns: ``correct`` (the answer scorer) is labelled accuracy; the answer_correctness

@@ -69,7 +69,7 @@ def _weakest(analysis: Analysis, subject: str, rates: dict[str, Estimate]) -> li
 
 
 def _order(items: list[Item]) -> list[str]:
-    return [i.id for i in sorted(items, key=lambda i: (len(i.required_tables) > 1, i.id))]
+    return [i.id for i in sorted(items, key=lambda i: (i.multi_table, i.id))]
 
 
 def _targets(

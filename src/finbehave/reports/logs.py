@@ -19,12 +19,17 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 from pydantic import ValidationError
 
 from finbehave.data.items import Item
-from finbehave.experiment import RUN_KEY
 from finbehave.rubrics.score import score_trace
-from finbehave.rubrics.spec import SCORE_KEYS, Rubric, load_rubric
+from finbehave.rubrics.spec import Rubric, load_rubric
+from finbehave.vocab import (
+    ANSWER_SCORER,
+    DEFAULT_TOLERANCE,
+    EMBEDDED,
+    RUBRIC_SCORER,
+    RUN_KEY,
+    SCORE_KEYS,
+)
 
-SCORER = "behaviour_rubric"
-ANSWER_SCORER = "answer_correctness"
 LOG_SUFFIXES = (".eval", ".json")
 EXEMPLARS_PER_TAG = 3
 TEXT_LIMIT = 4000
@@ -195,14 +200,14 @@ class _Reader:
             )
             return
         args = log.eval.task_args or {}
-        tolerance = float(args.get("tolerance") or 0.01)
+        tolerance = float(args.get("tolerance") or DEFAULT_TOLERANCE)
         context = {
             "run": run,
             "model": model,
             "task": task,
             "log": path.name,
             "created": log.eval.created,
-            "dataset": str(args.get("dataset") or "embedded"),
+            "dataset": str(args.get("dataset") or EMBEDDED),
         }
         for sample in samples:
             self._sample(path, context, sample, tolerance)
@@ -210,7 +215,7 @@ class _Reader:
     def _scores(
         self, sample: EvalSample, item: Item, tolerance: float
     ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], str]:
-        score = (sample.scores or {}).get(SCORER)
+        score = (sample.scores or {}).get(RUBRIC_SCORER)
         if score is not None and self.rubric is None and isinstance(score.value, dict):
             meta = score.metadata or {}
             return (
@@ -264,7 +269,7 @@ class _Reader:
             "split": item.split,
             "unit": item.unit,
             "n_tables": len(item.required_tables),
-            "multi_table": len(item.required_tables) > 1,
+            "multi_table": item.multi_table,
             "eval_only": item.eval_only,
             "correct": correct,
             "tool_calls": calls,
@@ -292,7 +297,7 @@ class _Reader:
         ]
         if not wanted:
             return
-        score = (sample.scores or {}).get(SCORER)
+        score = (sample.scores or {}).get(RUBRIC_SCORER)
         transcript = Transcript(
             run=run,
             task=task,

@@ -5,6 +5,7 @@
 """
 
 from finbehave.rubrics.score import RubricResult, score_trace
-from finbehave.rubrics.spec import SCORE_KEYS, Rubric, RubricError, load_rubric
+from finbehave.rubrics.spec import Rubric, RubricError, load_rubric
+from finbehave.vocab import SCORE_KEYS
 
 __all__ = ["SCORE_KEYS", "Rubric", "RubricError", "RubricResult", "load_rubric", "score_trace"]

@@ -15,8 +15,7 @@ from inspect_ai import score as inspect_score
 from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 
 from finbehave.rubrics.scorer import behaviour_rubric
-
-SCORER = "behaviour_rubric"
+from finbehave.vocab import DEFAULT_TOLERANCE, RUBRIC_SCORER
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class RescoreReport:
 def _verdicts(log: EvalLog) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
     for sample in log.samples or []:
-        score = (sample.scores or {}).get(SCORER)
+        score = (sample.scores or {}).get(RUBRIC_SCORER)
         for criterion in (score.metadata or {}).get("criteria", []) if score else []:
             found[(f"{sample.id}#{sample.epoch}", criterion["id"])] = criterion["verdict"]
     return found
@@ -60,7 +59,7 @@ def rescore_log(
     rubric: Path | None,
     output_dir: Path | None = None,
     action: Literal["overwrite", "append"] = "overwrite",
-    tolerance: float = 0.01,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> tuple[Path, list[VerdictChange], int, str]:
     """Re-score one log; returns (new log path, changed verdicts, samples, rubric version)."""
     log = read_eval_log(str(path))
@@ -82,7 +81,7 @@ def rescore_log(
     write_eval_log(rescored, str(target))
     version = ""
     for sample in rescored.samples or []:
-        score = (sample.scores or {}).get(SCORER)
+        score = (sample.scores or {}).get(RUBRIC_SCORER)
         if score and score.metadata:
             version = score.metadata.get("rubric_version", "")
             break

@@ -20,8 +20,9 @@ from inspect_ai.model import ChatMessage
 
 from finbehave.data.items import Item
 from finbehave.rubrics.checks import CHECKS, Context, Outcome
-from finbehave.rubrics.spec import BEHAVIOURS, Criterion, Rubric, item_criteria
+from finbehave.rubrics.spec import Criterion, Rubric, item_criteria
 from finbehave.rubrics.trace import Trace, parse_trace
+from finbehave.vocab import BEHAVIOURS, DEFAULT_TOLERANCE
 
 Verdict = Literal["met", "unmet", "not_applicable", "error"]
 MET_AT = 0.5  # a criterion (or behaviour) score at or above this counts as met
@@ -36,7 +37,6 @@ TAG_MEANINGS = {
     "hit_message_limit": "ran out of messages before finishing",
     "sql_rejected": "sent SQL the sandbox refused (writes, files, network, limits)",
 }
-TAGS = tuple(TAG_MEANINGS)
 
 
 @dataclass(slots=True)
@@ -80,7 +80,6 @@ class RubricResult:
     rubric_version: str
     submission: str | None = None
     explanation: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_metadata(self) -> dict[str, Any]:
         return {
@@ -92,14 +91,13 @@ class RubricResult:
 
 def conditions(trace: Trace, item: Item) -> dict[str, bool]:
     """Which ``applies_when`` conditions hold for this trace and item."""
-    multi = len(item.required_tables) > 1
     return {
         "always": True,
         "tool_error": bool(trace.failures),
         "submitted": trace.submission is not None,
-        "queried": any(s.function == "sql_query" for s in trace.steps),
-        "single_table": not multi,
-        "multi_table": multi,
+        "queried": bool(trace.with_role("query")),
+        "single_table": not item.multi_table,
+        "multi_table": item.multi_table,
     }
 
 
@@ -153,7 +151,7 @@ def score_trace(
     submission: str | None = None,
     limit_hit: bool = False,
     judge_verdicts: Mapping[str, str] | None = None,
-    tolerance: float = 0.01,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> RubricResult:
     """Judge one trace against ``rubric`` instantiated for ``item``.
 

@@ -17,6 +17,7 @@ from finbehave.data.items import Item
 from finbehave.rubrics.judge import grader_model, judge_criteria
 from finbehave.rubrics.score import RubricResult, score_trace
 from finbehave.rubrics.spec import load_rubric
+from finbehave.vocab import DEFAULT_TOLERANCE, RUBRIC_SCORER
 
 
 def _values(scores: list[SampleScore]) -> np.ndarray:
@@ -68,8 +69,8 @@ def to_score(result: RubricResult) -> Score:
     )
 
 
-@scorer(metrics={"*": [nanmean(), nanstderr()]})
-def behaviour_rubric(rubric: str | None = None, tolerance: float = 0.01):
+@scorer(metrics={"*": [nanmean(), nanstderr()]}, name=RUBRIC_SCORER)
+def behaviour_rubric(rubric: str | None = None, tolerance: float = DEFAULT_TOLERANCE):
     """Score each trace's behaviours with a rubric (default: the packaged one).
 
     Args:

@@ -11,24 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from finbehave.validation import Location, location, one_line
+from finbehave.vocab import BEHAVIOURS, SCORE_KEYS, Behaviour  # noqa: F401 (diagnosis.py reads them here)
 from finbehave.yamlio import YamlError, load_yaml
 
-Behaviour = Literal[
-    "tool_discovery",
-    "schema_inspection",
-    "self_correction",
-    "answer_correctness",
-    "grounding",
-    "efficiency",
-]
-BEHAVIOURS: tuple[str, ...] = get_args(Behaviour)
-SCORE_KEYS = (*BEHAVIOURS, "rubric_score")
 AppliesWhen = Literal["always", "tool_error", "submitted", "queried", "single_table", "multi_table"]
 DEFAULT_RUBRIC = Path(__file__).with_name("default.yaml")
 
@@ -86,17 +79,19 @@ class Rubric(BaseModel):
         return any(c.kind == "judge" for c in self.criteria)
 
 
-def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
-    error = exc.errors()[0]
-    loc = list(error["loc"])
-    where = ".".join(str(p) for p in loc)
-    if len(loc) >= 2 and loc[0] == "criteria" and isinstance(loc[1], int):
+def _criterion_location(raw: dict[str, Any]) -> Callable[[Location], str]:
+    """Name a place inside ``criteria`` by the criterion's id (``criterion 'x' field y``)."""
+
+    def where(loc: Location) -> str:
+        if len(loc) < 2 or loc[0] != "criteria" or not isinstance(loc[1], int):
+            return location(loc)
         criteria = raw.get("criteria") or []
         entry = criteria[loc[1]] if loc[1] < len(criteria) else {}
         cid = entry.get("id", f"#{loc[1] + 1}") if isinstance(entry, dict) else f"#{loc[1] + 1}"
         field = ".".join(str(p) for p in loc[2:]) or "entry"
-        where = f"criterion {cid!r} field {field}"
-    return f"{where}: {error['msg']}"
+        return f"criterion {cid!r} field {field}"
+
+    return where
 
 
 def parse_rubric(raw: Any, source: str) -> Rubric:
@@ -108,7 +103,8 @@ def parse_rubric(raw: Any, source: str) -> Rubric:
     try:
         rubric = Rubric.model_validate({**raw, "source": source})
     except ValidationError as exc:
-        raise RubricError(f"{source}: {_describe(exc, raw)}") from None
+        message = one_line(exc, Rubric, where=_criterion_location(raw))
+        raise RubricError(f"{source}: {message}") from None
     seen: set[str] = set()
     for criterion in rubric.criteria:
         if criterion.id in seen:
@@ -136,11 +132,8 @@ def item_criteria(rubric: Rubric, extra: list[dict[str, Any]], item_id: str) -> 
     """The rubric's criteria plus an item's own (validated with the same schema)."""
     if not extra:
         return list(rubric.criteria)
-    try:
-        merged = parse_rubric(
-            {"name": rubric.name, "criteria": [*(c.model_dump() for c in rubric.criteria), *extra]},
-            f"item {item_id} rubric",
-        )
-    except RubricError:
-        raise
+    merged = parse_rubric(
+        {"name": rubric.name, "criteria": [*(c.model_dump() for c in rubric.criteria), *extra]},
+        f"item {item_id} rubric",
+    )
     return list(merged.criteria)

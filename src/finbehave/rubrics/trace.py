@@ -1,7 +1,11 @@
-"""A compact, typed view of an agent trace: tool calls paired with their results.
+"""A compact, typed view of an agent trace: tool calls paired with their results, read by role.
 
-Built once per trace from Inspect ``ChatMessage`` lists; every check reads this view, never the
-raw messages, so scoring stays fast and pure.
+Built once per trace from Inspect ``ChatMessage`` lists; every check, the scripted agents and the
+scripted training rollouts read this view, never the raw messages. A step knows its tool's role
+(``finbehave.vocab.TOOLSETS``: list tables, inspect a table, query, compute, read text, submit)
+and which arguments carry the table, the query or the expression, so no reader names a tool.
+A failed step's ``error_kind`` comes from the Inspect error type (``vocab.error_kind``), never
+from its wording.
 """
 
 from __future__ import annotations
@@ -13,22 +17,24 @@ from typing import Any
 
 from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 
-SUBMIT = "submit"
+from finbehave.vocab import ErrorKind, Role, ToolRole, error_kind, tool_role
+
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+(\"(?:[^\"]|\"\")+\"|[A-Za-z_][\w.$]*)", re.I)
-_REFUSAL = re.compile(
-    r"not allowed|exactly one statement|timed out|NUL byte|resource limits|not valid UTF-8"
-    r"|longer than \d+ characters|read-only",
-    re.I,
-)
-_MISSING_TABLE = re.compile(r"Table with name .* does not exist|Table '.*' does not exist", re.I)
-_MISSING_COLUMN = re.compile(
+# DuckDB's own wording for a column it cannot bind (the one error still read from text: it is
+# DuckDB's message, not ours, and only names the wrong_column_no_recovery tag).
+_DUCKDB_MISSING_COLUMN = re.compile(
     r"Referenced column .* not found|column .* not found|Binder Error", re.I
 )
 
 
-@dataclass(frozen=True)
+def table_key(name: object) -> str:
+    """A table name as written in a call or a query, compared case- and quote-insensitively."""
+    return str(name).strip().strip('"').strip("`").lower()
+
+
+@dataclass
 class ToolStep:
-    """One tool call and what came back."""
+    """One tool call and what came back (read-only once parsed)."""
 
     call_index: int  # message index of the assistant message that made the call
     result_index: int  # message index of the tool result (-1 when there was none)
@@ -36,10 +42,22 @@ class ToolStep:
     arguments: dict[str, Any]
     result: str
     error: str | None
+    error_kind: ErrorKind | None = None  # set when ``error`` is
+    # the tool's declared role and arguments (None for a tool no toolset has)
+    tool: ToolRole | None = field(init=False, repr=False, compare=False)
+    role: Role | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.tool = tool_role(self.function)
+        self.role = self.tool.role if self.tool else None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def _argument(self, name: str | None) -> str | None:
+        value = self.arguments.get(name) if name else None
+        return None if value is None else str(value)
 
     @cached_property
     def key(self) -> tuple[str, str]:
@@ -48,31 +66,50 @@ class ToolStep:
 
     @property
     def query(self) -> str:
-        return str(self.arguments.get("query", ""))
+        """The SQL of a query step ('' for other steps)."""
+        return (self._argument(self.tool.query_arg) if self.tool else None) or ""
+
+    @property
+    def answer(self) -> str:
+        """The answer of a submit step ('' for other steps)."""
+        return (self._argument(self.tool.answer_arg) if self.tool else None) or ""
+
+    @property
+    def expression(self) -> str:
+        """The arithmetic of a compute step ('' for other steps)."""
+        return (self._argument(self.tool.expression_arg) if self.tool else None) or ""
+
+    @property
+    def table(self) -> str | None:
+        """The table named by the call's table argument (normalised by ``table_key``)."""
+        name = self._argument(self.tool.table_arg) if self.tool else None
+        return table_key(name) if name is not None else None
 
     def tables_referenced(self) -> set[str]:
-        """Table names after FROM/JOIN in a ``sql_query`` (lower-cased, unquoted)."""
+        """Tables a query reads: after FROM/JOIN in its SQL, plus its table argument."""
         names = set()
         for raw in _TABLE_REF.findall(self.query):
             name = raw[1:-1].replace('""', '"') if raw.startswith('"') else raw
             names.add(name.split(".")[-1].lower())
+        if self.table is not None:
+            names.add(self.table)
         return names
 
     @property
+    def refused(self) -> bool:
+        return self.error_kind == "refused"
+
+    @property
     def missing_table(self) -> bool:
-        return self.error is not None and bool(_MISSING_TABLE.search(self.error))
+        return self.error_kind == "missing_table"
 
     @property
     def missing_column(self) -> bool:
         return (
-            self.error is not None
-            and not self.missing_table
-            and bool(_MISSING_COLUMN.search(self.error))
+            self.error_kind == "error"
+            and self.role == "query"
+            and bool(_DUCKDB_MISSING_COLUMN.search(self.error or ""))
         )
-
-    @property
-    def refused(self) -> bool:
-        return self.error is not None and bool(_REFUSAL.search(self.error))
 
 
 @dataclass
@@ -85,21 +122,18 @@ class Trace:
     assistant_turns: int = 0
     limit_hit: bool = False
 
-    @property
+    @cached_property
     def tool_steps(self) -> list[ToolStep]:
-        """Steps other than the submission."""
-        return [s for s in self.steps if s.function != SUBMIT]
+        """Steps other than the submission (read once the trace is built)."""
+        return [s for s in self.steps if s.role != "submit"]
 
-    @property
+    @cached_property
     def failures(self) -> list[ToolStep]:
         return [s for s in self.tool_steps if not s.ok]
 
-    def first_index(self, function: str, ok_only: bool = False) -> int:
-        """Message index of the first call to ``function`` (a large number if none)."""
-        for step in self.steps:
-            if step.function == function and (step.ok or not ok_only):
-                return step.call_index
-        return 1 << 30
+    def with_role(self, role: Role, ok_only: bool = False) -> list[ToolStep]:
+        """The steps of tools playing ``role`` (only the successful ones with ``ok_only``)."""
+        return [s for s in self.steps if s.role == role and (s.ok or not ok_only)]
 
 
 def _text(message: ChatMessage) -> str:
@@ -121,16 +155,18 @@ def parse_trace(
         trace.assistant_turns += 1
         for call in message.tool_calls or []:
             result_index, result = results.get(call.id, (-1, None))
-            error = None
+            error: str | None = None
+            kind: ErrorKind | None = None
             if call.parse_error:
-                error = call.parse_error
+                error, kind = call.parse_error, "error"
             elif result is not None and result.error is not None:
-                error = result.error.message
+                error, kind = result.error.message, error_kind(result.error.type)
             text = _text(result) if result is not None else ""
             arguments = call.arguments if isinstance(call.arguments, dict) else {}
-            trace.steps.append(ToolStep(index, result_index, call.function, arguments, text, error))
-            if call.function == SUBMIT and error is None and trace.submission is None:
-                trace.submission = str(arguments.get("answer", ""))
+            step = ToolStep(index, result_index, call.function, arguments, text, error, kind)
+            trace.steps.append(step)
+            if step.role == "submit" and error is None and trace.submission is None:
+                trace.submission = step.answer
                 trace.submit_index = index
     if submission is not None:
         trace.submission = submission

@@ -2,23 +2,28 @@
 
 TRL builds one :class:`FinQAToolEnv` per rollout, calls ``reset(**row)`` with the dataset row and
 exposes the public methods as tools. Names, arguments and descriptions are the evaluation's
-(``TOOL_DOCS`` for the SQL tools, Inspect's default ``submit`` tool for the answer), and the
-prompt is the evaluation's system message plus the question, so a model is trained in the
-environment it is evaluated in. A failing tool raises ``EnvToolError``; TRL shows the model
-``{'error': '<message>'}`` where Inspect shows the same message as a tool error.
+(the default toolset of ``finbehave.vocab.TOOLSETS``, ``TOOL_DOCS`` for their text, Inspect's
+default ``submit`` tool for the answer), and the prompt is the evaluation's system message plus
+the question, so a model is trained in the environment it is evaluated in. A failing tool raises
+``EnvToolError``; TRL shows the model ``{'error': '<message>'}`` (where Inspect shows the same
+message as a tool error) and the environment records the failure's kind in ``failures``, which
+the reward reads, so a rollout gets the same failure tags in training as in evaluation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from inspect_ai.agent._react import _prompt_to_system_message
+from inspect_ai.agent import AgentPrompt
 
 from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
 from finbehave.env.environment import TOOL_DOCS, EnvToolError, FinQAEnv
 from finbehave.tasks.prompts import SYSTEM_PROMPT
+from finbehave.vocab import SUBMIT, TOOLSETS, ErrorKind
 
 # Inspect's default submit tool (``react(submit=AgentSubmit(...))``), word for word.
 SUBMIT_DOC = """Submit an answer for evaluation.
@@ -29,10 +34,15 @@ Args:
 
 
 def system_message() -> str:
-    """The system message ``react(prompt=SYSTEM_PROMPT)`` gives the model in evaluation."""
-    message = _prompt_to_system_message(SYSTEM_PROMPT, [], "submit")
-    assert message is not None
-    return message.text
+    """The system message ``react(prompt=SYSTEM_PROMPT)`` gives the model in evaluation.
+
+    Assembled as Inspect documents ``AgentPrompt``: the instructions, then a blank line, then the
+    default assistant prompt and, on the next line, the default submit prompt naming the submit
+    tool (``AgentPrompt``'s public defaults). A test compares it with a real eval's log.
+    """
+    prompt = AgentPrompt(instructions=SYSTEM_PROMPT)
+    submit = (prompt.submit_prompt or "").replace("{submit}", SUBMIT)
+    return f"{prompt.instructions}\n\n{prompt.assistant_prompt}\n{submit}"
 
 
 def prompt_messages(item: Item) -> list[dict[str, str]]:
@@ -53,40 +63,59 @@ def _env(dataset: str, company: str) -> FinQAEnv:
     return FinQAEnv(load_dataset(dataset), company)
 
 
+@dataclass(frozen=True)
+class ToolFailure:
+    """A failed call as the environment saw it: the message TRL shows the model, and its kind."""
+
+    message: str
+    kind: ErrorKind
+
+
 class FinQAToolEnv:
     """One rollout's tools; ``reset`` points them at the row's item (dataset and company)."""
 
     def __init__(self) -> None:
         self.item: Item | None = None
         self._env: FinQAEnv | None = None
+        self.failures: list[ToolFailure] = []
 
     def reset(self, item_id: str, dataset: str, **_: Any) -> None:
         """Start a rollout on item ``item_id`` of ``dataset`` (a dataset directory)."""
         self.item = _items(dataset)[item_id]
         self._env = _env(dataset, self.item.company)
+        self.failures = []
 
-    def _tools(self) -> FinQAEnv:
-        if self._env is None:
-            raise EnvToolError("no company database: the environment was not reset")
-        return self._env
+    def _run(self, tool: Callable[[FinQAEnv], str]) -> str:
+        try:
+            if self._env is None:
+                raise EnvToolError("no company database: the environment was not reset")
+            return tool(self._env)
+        except EnvToolError as exc:
+            self.failures.append(ToolFailure(str(exc), exc.kind))
+            raise
 
     def get_table_names(self) -> str:
-        return self._tools().get_table_names()
+        return self._run(lambda env: env.get_table_names())
 
     def get_table_info(self, table_name: str) -> str:
-        return self._tools().get_table_info(table_name)
+        return self._run(lambda env: env.get_table_info(table_name))
 
     def sql_query(self, query: str) -> str:
-        return self._tools().sql_query(query)
+        return self._run(lambda env: env.sql_query(query))
 
     def calculator(self, expression: str) -> str:
-        return self._tools().calculator(expression)
+        return self._run(lambda env: env.calculator(expression))
 
     def submit(self, answer: str) -> str:
         return str(answer)
 
-    get_table_names.__doc__ = TOOL_DOCS["get_table_names"]
-    get_table_info.__doc__ = TOOL_DOCS["get_table_info"]
-    sql_query.__doc__ = TOOL_DOCS["sql_query"]
-    calculator.__doc__ = TOOL_DOCS["calculator"]
-    submit.__doc__ = SUBMIT_DOC
+
+def _describe_tools() -> None:
+    """Give each tool of the default toolset the evaluation's description (an AttributeError
+    here means ``vocab.TOOLSETS`` and this class disagree)."""
+    for tool in TOOLSETS["default"]:
+        doc = SUBMIT_DOC if tool.role == "submit" else TOOL_DOCS[tool.name]
+        getattr(FinQAToolEnv, tool.name).__doc__ = doc
+
+
+_describe_tools()

@@ -25,7 +25,7 @@ class ItemSelectionError(ValueError):
 
 def curriculum(items: Iterable[Item]) -> list[Item]:
     """Single-table items first, then multi-table ones; order within each kept."""
-    return sorted(items, key=lambda item: len(item.required_tables) > 1)
+    return sorted(items, key=lambda item: item.multi_table)
 
 
 def check_trainable(

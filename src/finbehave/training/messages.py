@@ -3,10 +3,13 @@
 A TRL rollout is the prompt (system, user) plus the completion: assistant dicts whose
 ``tool_calls`` are ``{"type": "function", "function": {"name", "arguments"}}``, each followed by
 one ``{"role": "tool", "name", "content"}`` per call, in call order (TRL gives tool messages no
-call id, so they are paired with the calls positionally). A tool that raised is TRL's
-``{'error': '<message>'}``; it becomes a ``ChatMessageTool`` with ``error`` set, exactly as an
-Inspect ``ToolError`` does. The trace ends after the first successful ``submit`` result, where
-Inspect's ReAct agent stops (after the rest of that turn's tool results).
+call id, so each gets the id of its call, positionally; ``parse_trace`` then pairs them as it
+pairs an Inspect log). A tool that raised is TRL's ``{'error': '<message>'}``; it becomes a
+``ChatMessageTool`` with ``error`` set, as in Inspect, and its error type is the kind the
+environment recorded for that failure (``FinQAToolEnv.failures``, matched in order by message),
+so refusals and missing tables are tagged as in evaluation; a failure the environment never saw
+(an unknown tool, bad arguments) is a plain error. The trace ends after the first successful
+``submit`` result, where Inspect's ReAct agent stops (after the rest of that turn's results).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from inspect_ai.model import (
@@ -25,7 +29,8 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolCall, ToolCallError
 
-from finbehave.rubrics.trace import SUBMIT
+from finbehave.training.environment import ToolFailure
+from finbehave.vocab import ERROR_TYPES, SUBMIT, ErrorKind
 
 
 def _text(content: Any) -> str:
@@ -70,10 +75,14 @@ def _tool_call(call: dict[str, Any], call_id: str) -> ToolCall:
     )
 
 
-def to_inspect_messages(messages: list[dict[str, Any]]) -> list[ChatMessage]:
-    """Convert a TRL conversation (prompt + completion) to Inspect messages."""
+def to_inspect_messages(
+    messages: list[dict[str, Any]], failures: Sequence[ToolFailure] = ()
+) -> list[ChatMessage]:
+    """Convert a TRL conversation (prompt + completion) to Inspect messages; ``failures`` are
+    the rollout environment's recorded failures (their kinds become the error types)."""
     out: list[ChatMessage] = []
     pending: deque[ToolCall] = deque()
+    recorded = deque(failures)
     calls = 0
     submitted = False
     for message in messages:
@@ -99,12 +108,15 @@ def to_inspect_messages(messages: list[dict[str, Any]]) -> list[ChatMessage]:
             call = pending.popleft() if pending else None
             content = _text(message.get("content"))
             error = tool_error(content)
+            kind: ErrorKind = "error"
+            if error is not None and recorded and recorded[0].message == error:
+                kind = recorded.popleft().kind
             out.append(
                 ChatMessageTool(
                     content="" if error is not None else content,
                     tool_call_id=call.id if call else None,
                     function=call.function if call else message.get("name"),
-                    error=ToolCallError("unknown", error) if error is not None else None,
+                    error=ToolCallError(ERROR_TYPES[kind], error) if error is not None else None,  # type: ignore[arg-type]
                 )
             )
             submitted = submitted or (

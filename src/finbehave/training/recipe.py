@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from finbehave.data.items import TaskName
 from finbehave.training.reward import check_weights
+from finbehave.validation import one_line
+from finbehave.vocab import DEFAULT_TOLERANCE, EMBEDDED
 from finbehave.yamlio import YamlError, load_yaml
 
 SMOLLM2 = "smollm2"
@@ -107,9 +109,11 @@ class Recipe(_Strict):
         default=SMOLLM2,
         description="smollm2 (offline SmolLM2-135M-Instruct), a model directory, or a HF id.",
     )
-    dataset: str = Field(default="embedded", description="Dataset name or directory.")
+    dataset: str = Field(default=EMBEDDED, description="Dataset name or directory.")
     rubric: str | None = Field(default=None, description="Rubric YAML; null: packaged default.")
-    tolerance: float = Field(default=0.01, gt=0, description="Relative tolerance for answers.")
+    tolerance: float = Field(
+        default=DEFAULT_TOLERANCE, gt=0, description="Relative tolerance for answers."
+    )
     output_dir: str | None = Field(
         default=None, description="Where the run goes; null: outputs/<recipe file stem>."
     )
@@ -134,26 +138,6 @@ class Recipe(_Strict):
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _describe(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    loc = [str(p) for p in error["loc"]]
-    where = ".".join(loc) or "top level"
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "value_error":  # our validators' messages say what to change
-        return f"field {where}: {message}"
-    if error["type"] == "extra_forbidden":
-        model: type[BaseModel] = Recipe
-        for part in loc[:-1]:
-            annotation = model.model_fields[part].annotation
-            model = annotation if isinstance(annotation, type) else model
-        fix = f"remove it or fix its spelling (allowed: {', '.join(model.model_fields)})"
-    elif error["type"] == "missing":
-        fix = "add it"
-    else:
-        fix = "see training/README.md for the allowed values"
-    return f"field {where}: {message}; {fix}"
-
-
 def parse_recipe(raw: Any, source: str) -> Recipe:
     """Validate a recipe mapping; ``source`` names the file in errors."""
     if not isinstance(raw, dict):
@@ -161,7 +145,8 @@ def parse_recipe(raw: Any, source: str) -> Recipe:
     try:
         return Recipe.model_validate(raw)
     except ValidationError as exc:
-        raise RecipeError(f"{source}: {_describe(exc)}") from None
+        fix = "see training/README.md for the allowed values"
+        raise RecipeError(f"{source}: {one_line(exc, Recipe, otherwise=fix)}") from None
 
 
 def load_recipe(path: str | Path) -> Recipe:

@@ -23,13 +23,15 @@ as ``GRPOConfig.reward_weights``, plus ``not_applicable_adjustment`` with weight
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from finbehave.data.items import Item
 from finbehave.rubrics.score import RubricResult, score_trace
-from finbehave.rubrics.spec import BEHAVIOURS, Rubric
+from finbehave.rubrics.spec import Rubric
+from finbehave.training.environment import FinQAToolEnv, ToolFailure
 from finbehave.training.messages import to_inspect_messages
+from finbehave.vocab import BEHAVIOURS, DEFAULT_TOLERANCE
 
 ADJUSTMENT = "not_applicable_adjustment"
 RewardFunction = Callable[..., list[float | None]]
@@ -80,29 +82,45 @@ def uniform_weights() -> dict[str, float]:
 class RubricReward:
     """Scores each rollout once with ``score_trace`` and serves TRL's reward functions from it."""
 
-    def __init__(self, rubric: Rubric, weights: Mapping[str, float], tolerance: float = 0.01):
+    def __init__(
+        self, rubric: Rubric, weights: Mapping[str, float], tolerance: float = DEFAULT_TOLERANCE
+    ):
         self.rubric = rubric
         self.weights = {b: check_weights(weights).get(b, 0.0) for b in BEHAVIOURS}
         self.tolerance = tolerance
         self._batch: Any = None
         self._results: list[RubricResult] = []
 
-    def score(self, conversation: list[dict[str, Any]], item: Item) -> RubricResult:
-        """The rubric result of one rollout (prompt + completion, TRL conversational dicts)."""
-        messages = to_inspect_messages(conversation)
+    def score(
+        self,
+        conversation: list[dict[str, Any]],
+        item: Item,
+        failures: Sequence[ToolFailure] = (),
+    ) -> RubricResult:
+        """The rubric result of one rollout (prompt + completion, TRL conversational dicts, and
+        the failures its environment recorded)."""
+        messages = to_inspect_messages(conversation, failures)
         return score_trace(messages, item, self.rubric, tolerance=self.tolerance)
 
-    def reward(self, conversation: list[dict[str, Any]], item: Item) -> float:
+    def reward(
+        self,
+        conversation: list[dict[str, Any]],
+        item: Item,
+        failures: Sequence[ToolFailure] = (),
+    ) -> float:
         """The training reward of one rollout."""
-        return collapse(self.score(conversation, item), self.weights)
+        return collapse(self.score(conversation, item, failures), self.weights)
 
     def results(
-        self, prompts: list[list[dict]], completions: list[list[dict]], environments: list[Any]
+        self,
+        prompts: list[list[dict]],
+        completions: list[list[dict]],
+        environments: list[FinQAToolEnv],
     ) -> list[RubricResult]:
         """Rubric results of a TRL batch, computed once per batch (keyed by the list's identity)."""
         if completions is not self._batch:
             self._results = [
-                self.score(prompt + completion, env.item)
+                self.score(prompt + completion, env.item, env.failures)
                 for prompt, completion, env in zip(prompts, completions, environments, strict=True)
             ]
             self._batch = completions  # holding it keeps its id from being reused

@@ -9,7 +9,7 @@ Bad input is found before any model loads and raised as a one-line ``ValueError`
 ``RecipeError`` (the recipe), ``DiagnosisError`` (the diagnosis file, or a diagnosis made with
 another rubric), ``ItemSelectionError`` (no items, or test/held-out/eval-only ones),
 ``RubricError``, ``DatasetError`` and ``RunStateError`` (the output directory does not fit
-``--resume``). The CLI should print the message and exit 1; anything else is a real failure.
+``--resume``). The CLI prints the message and exits 2; anything else is a real failure.
 An interrupted run (exception, Ctrl-C, kill) keeps its last checkpoint; the same command with
 ``--resume`` continues from it. ``progress`` is called with every TRL log dict (``step``,
 ``loss``, ``reward``, ``rewards/<behaviour>/mean``, ...); TRL's own progress bar is off then.

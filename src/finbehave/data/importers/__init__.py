@@ -6,12 +6,8 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from finbehave.data.importers.common import (
-    DataImportError,
-    DatasetWriter,
-    ImportSummary,
-    Progress,
-)
+from finbehave.data.importers.common import DataImportError, ImportSummary, Progress
+from finbehave.data.store import DatasetWriter
 
 Format = Literal["finqa", "snorkel"]
 
@@ -50,7 +46,8 @@ def import_dataset(
     """Import ``source`` as dataset ``name`` (atomically replacing any dataset of that name).
 
     ``root`` overrides the user data directory (``FINBEHAVE_DATA_DIR`` or platformdirs).
-    Raises ``DataImportError`` (one line, naming the fix) when the source cannot be imported.
+    Raises ``DataImportError`` (one line, naming the fix) when the source cannot be imported, and
+    its base class ``DatasetError`` for an invalid dataset name.
     """
     from finbehave.data.importers.finqa import import_finqa
     from finbehave.data.importers.snorkel import import_snorkel
@@ -59,7 +56,7 @@ def import_dataset(
     fmt = format or detect_format(source)
     if fmt not in ("finqa", "snorkel"):
         raise DataImportError(f"unknown format {fmt!r}: use finqa or snorkel")
-    writer = DatasetWriter(name, root)
+    writer = DatasetWriter.imported(name, root)
     summary = ImportSummary(name=name, path=writer.target, format=fmt)
     try:
         if fmt == "finqa":

@@ -10,14 +10,14 @@ Answers: ``qa.exe_ans``. Percent questions (``%`` in the human answer, or "perce
 question) get unit ``percent`` in percentage points: when the human answer is ~100x ``exe_ans``
 (or there is no human answer and the program ends in a division), answer and gold SQL are
 multiplied by 100. ``yes``/``no`` answers get unit ``boolean``. Splits: a source file whose name
-contains ``train``/``dev`` gives ``train``, ``test`` gives ``test``, otherwise a stable hash of
-the id decides (1 in 5 to ``test``). Items whose operands are not all in the table are
-``evidence: text`` without gold SQL; their filing text is in ``CompanyTables.texts``.
+contains ``train``/``dev`` gives ``train``, ``test`` gives ``test``, otherwise the hash rule every
+dataset shares decides (``items.split_of``, about 1 in 5 to ``test``). Items whose operands are
+not all in the table are ``evidence: text`` without gold SQL; their filing text is in
+``CompanyTables.texts``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections import defaultdict
@@ -29,13 +29,10 @@ import duckdb
 
 from finbehave.data.importers.common import (
     DataImportError,
-    DatasetWriter,
     ImportSummary,
     Progress,
-    company_slug,
     dedupe,
     parse_cell,
-    sql_name,
 )
 from finbehave.data.importers.program import (
     Compiled,
@@ -44,8 +41,9 @@ from finbehave.data.importers.program import (
     compile_program,
     program_kind,
 )
-from finbehave.data.items import ColumnSpec, Item, Split, TableSpec, Unit
-from finbehave.env.database import _load_table
+from finbehave.data.items import ColumnSpec, Item, Split, TableSpec, Unit, split_of
+from finbehave.data.store import DatasetWriter
+from finbehave.sql import company_slug, load_table, sql_name
 
 _ID_RE = re.compile(r"^([^/]+)/(\d{4})/page_(\d+)\.pdf-(\d+)$")
 _YEARISH_RE = re.compile(r"^(19|20)\d{2}$")
@@ -62,6 +60,7 @@ class _Gold:
     table: str
     columns: list[str]
     answer: float
+    split: Split
 
 
 def _header_is_data(header: list[str]) -> bool:
@@ -108,13 +107,14 @@ def build_table(name: str, rows: list[list[str]], description: str) -> tuple[Tab
     return spec, TableIndex(name, line_items, labels, names, cells)
 
 
-def _split(item_id: str, source: Path) -> Split:
+def source_split(source: Path) -> Split | None:
+    """The split a FinQA file declares by its name (train/dev -> train, test -> test), if any."""
     stem = source.name.lower()
     if "train" in stem or "dev" in stem:
         return "train"
     if "test" in stem:
         return "test"
-    return "test" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 5 == 0 else "train"
+    return None
 
 
 def _first_number(text: str) -> float | None:
@@ -156,7 +156,7 @@ class FinQAImporter:
     def __init__(self, writer: DatasetWriter, summary: ImportSummary, source: Path) -> None:
         self.writer = writer
         self.summary = summary
-        self.source = source
+        self.source_split = source_split(source)
         self.con = duckdb.connect()
         self.loaded: set[str] = set()
         self.golds: dict[tuple[str, str], list[_Gold]] = defaultdict(list)
@@ -170,7 +170,7 @@ class FinQAImporter:
         spec, index = build_table(name, record.get("table") or [], description)
         text = [*record.get("pre_text", []), *record.get("post_text", [])]
         self.writer.add_table(company, ticker, spec, [str(t) for t in text])
-        _load_table(self.con, spec)
+        load_table(self.con, spec)
         self.indexes[name] = index
         self.summary.tables += 1
         return index
@@ -192,6 +192,7 @@ class FinQAImporter:
         except (DataImportError, ValueError) as exc:
             self.summary.skipped[f"table cannot be parsed: {str(exc).splitlines()[0][:80]}"] += 1
             return
+        split = split_of(str(record["id"]), self.source_split)
         exe = qa.get("exe_ans")
         if isinstance(exe, str) and exe.strip().lower() in ("yes", "no"):
             answer: float | str = exe.strip().lower()
@@ -222,7 +223,9 @@ class FinQAImporter:
                 gold_sql, tables = sql, [index.name]
                 columns = sorted(f"{index.name}.{c}" for c in compiled.columns)
                 if not isinstance(answer, str):
-                    gold = _Gold(record["id"], question, expr, unit, index.name, columns, answer)
+                    gold = _Gold(
+                        record["id"], question, expr, unit, index.name, columns, answer, split
+                    )
                     self.golds[(company, year)].append(gold)
             else:
                 self.summary.skipped["gold SQL kept out: does not reproduce exe_ans"] += 1
@@ -237,7 +240,7 @@ class FinQAImporter:
             required_tables=tables,
             required_columns=columns,
             kind=program_kind(ops),
-            split=_split(str(record["id"]), self.source),
+            split=split,
             evidence="table" if compiled is not None else "text",
         )
         self.writer.add_item(item)
@@ -256,7 +259,7 @@ class FinQAImporter:
                         second.id in used
                         or second.table == first.table
                         or second.unit != first.unit
-                        or _split(second.id, self.source) != _split(first.id, self.source)
+                        or second.split != first.split
                     ):
                         continue
                     self._pair(company, year, first, second)
@@ -284,7 +287,7 @@ class FinQAImporter:
             required_tables=[a.table, b.table],
             required_columns=sorted({*a.columns, *b.columns}),
             kind="multi_table_sum",
-            split=_split(a.id, self.source),
+            split=a.split,
         )
         self.writer.add_item(item)
         self.summary.items += 1

@@ -14,8 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from finbehave.data.importers.common import Cell, parse_cell, sql_string
-from finbehave.env.database import quote_ident
+from finbehave.data.importers.common import Cell, parse_cell
+from finbehave.sql import quote_ident, sql_string
 
 _STEP_RE = re.compile(r"\s*([a-z_]+)\(([^()]*)\)\s*,?")
 _ARITH = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}

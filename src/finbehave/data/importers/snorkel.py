@@ -15,14 +15,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from finbehave.data.importers.common import (
-    DataImportError,
-    DatasetWriter,
-    ImportSummary,
-    Progress,
-    company_slug,
-)
-from finbehave.data.items import ColumnSpec, ColumnType, Item, TableSpec, Unit
+from finbehave.data.importers.common import DataImportError, ImportSummary, Progress
+from finbehave.data.items import ColumnSpec, ColumnType, Item, TableSpec, Unit, split_of
+from finbehave.data.store import DatasetWriter
+from finbehave.sql import company_slug
 
 REQUIRED_COLUMNS = ("id", "user_query", "company", "question", "answer")
 TASKS = ("finqa", "finqa_reasoning")
@@ -132,7 +128,7 @@ def import_snorkel(
                     answer=answer,
                     unit=unit,
                     kind=str(row.get("question_type") or "unknown"),
-                    split="test",
+                    split=split_of(item_id, "test"),
                     eval_only=True,
                 )
             )

@@ -1,8 +1,9 @@
 """A catalogue of hostile SQL: what a model might send to escape, stall or break the sandbox.
 
-Used by the test suite and by ``make reliability`` (``benchmarks/reliability.py``), which run every
-query through the real tool path and check that each is refused or stopped quickly, that the
-database file is unchanged and that no file appeared.
+Test data, not part of the package: ``tests/test_hostile_sql.py`` and the hostile-SQL drill
+(``tests/drills.py``, also run by ``make reliability``) send every query through the real tool
+path and check that each is refused or stopped quickly, that the database file is unchanged and
+that no file appeared.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Fault drills behind ``make reliability``: hostile SQL and kill-and-resume of runs.
+"""Fault drills shared by the tests and ``make reliability``: hostile SQL, kill-and-resume of runs.
 
-Each drill returns plain numbers (tried, escaped, lost, ...) so the tests assert on them and the
-benchmark prints them for the README's "Reliability" section.
+Each drill returns plain numbers (tried, escaped, lost, ...) so ``tests/test_reliability.py``
+asserts on them and ``benchmarks/reliability.py`` prints them for the README's "Reliability"
+section. They exercise the package from outside, so they live with the tests, not in it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostile_queries import HOSTILE_QUERIES
+
 from finbehave.data.store import load_dataset
 from finbehave.env.environment import EnvToolError, FinQAEnv
-from finbehave.env.hostile import HOSTILE_QUERIES
 from finbehave.env.sandbox import SandboxLimits
 
 
