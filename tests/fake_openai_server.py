@@ -272,20 +272,20 @@ class FakeHostProcess:
 
 def scripted_agent(items: Sequence[Item]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """A ``default`` that answers as finbehave's scripted policy named by the request's ``model``
-    (``careful``, ``reckless``, ...), on the item whose question the conversation asks: the next
-    tool call, or plain text once a ``submit`` has succeeded."""
-    from finbehave.models.scripted import POLICIES, trace_steps
-    from finbehave.training.messages import to_inspect_messages
+    (``careful``, ``reckless``, ...), on the item whose question the conversation asks, with the
+    tools the request offers: the next tool call, or plain text once a ``submit`` has succeeded."""
+    from export_reference import offered_tools, scripted_call
 
     def answer(request: dict[str, Any]) -> dict[str, Any]:
         messages = request["messages"]
         asked = json.dumps([m.get("content") for m in messages if m["role"] == "user"])
         item = next(i for i in items if json.dumps(i.question)[1:-1] in asked)
-        steps = trace_steps(to_inspect_messages(messages))
-        if steps and steps[-1].function == "submit" and steps[-1].error is None:
+        offered = offered_tools(request.get("tools") or [])
+        call = scripted_call(request["model"], item, messages, offered)
+        if call is None:
             return reply("Submitted.")
-        action = POLICIES[request["model"]](item, steps)
-        call_id = f"call_{len(steps)}_{action.function}"
-        return reply("", [tool_call(action.function, action.arguments, call_id)])
+        function, arguments = call
+        call_id = f"call_{len(messages)}_{function}"
+        return reply("", [tool_call(function, arguments, call_id)])
 
     return answer

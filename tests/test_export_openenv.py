@@ -21,13 +21,22 @@ import pytest
 
 pytest.importorskip("openenv", reason="needs the [openenv] extra: pip install 'finbehave[openenv]'")
 
-from export_reference import assert_same_scores, inspect_scores, rescored
+from export_reference import (
+    assert_same_scores,
+    inspect_scores,
+    offered_tools,
+    rescored,
+    scripted_call,
+)
+from hostile_queries import HOSTILE_QUERIES
 
 from finbehave.env.environment import EnvToolError, FinQAEnv
 from finbehave.export.bundle import BUNDLE, Bundle, ExportRequest
 from finbehave.export.package import export_package
-from finbehave.models.scripted import POLICIES, Step
+from finbehave.export.tools import error_text
+from finbehave.training.environment import ToolFailure
 from finbehave.training.reward import collapse
+from finbehave.vocab import tool_named, tool_role
 
 pytestmark = pytest.mark.slow
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -86,28 +95,33 @@ def _client(url: str):
 
 
 def play(client, bundle: Bundle, item_id: str, policy: str):
-    """One whole episode of a scripted policy; returns the last result and the conversation."""
+    """One whole episode of a scripted policy: the last result, the conversation, and the
+    failures the observations reported."""
     from finbehave_finqa_openenv import FinQAAction
 
     item = bundle.item(item_id)
     first = client.reset(item_id=item_id)
     assert first.observation.item_id == item_id and not first.done
+    offered = offered_tools(first.observation.tools)
     conversation = list(first.observation.messages)
-    steps: list[Step] = []
+    failures: list[ToolFailure] = []
     while True:
-        action = POLICIES[policy](item, steps)
-        result = client.step(FinQAAction(tool=action.function, arguments=action.arguments))
+        call = scripted_call(policy, item, conversation, offered)
+        assert call is not None, "submitted, but the episode did not end"
+        function, arguments = call
+        result = client.step(FinQAAction(tool=function, arguments=arguments))
         seen = result.observation
-        steps.append(Step(action.function, action.arguments, seen.result, seen.error))
         conversation += [
             {"role": "assistant", "content": "", "tool_calls": [
-                {"type": "function", "function": {"name": action.function, "arguments": action.arguments}}
+                {"type": "function", "function": {"name": function, "arguments": arguments}}
             ]},
             {"role": "tool", "content": seen.result},
         ]  # fmt: skip
+        if seen.error is not None:
+            failures.append(ToolFailure(seen.error, seen.error_kind))
         if result.done:
-            return result, conversation
-        assert len(steps) < 30, "the episode never ended"
+            return result, conversation, failures
+        assert len(conversation) < 60, "the episode never ended"
 
 
 def _items(bundle: Bundle) -> list[str]:
@@ -138,17 +152,20 @@ def test_episode_rewards_equal_finbehave_scores(
     for item_id in _items(bundle):
         item = bundle.item(item_id)
         with _client(server) as client:
-            result, conversation = play(client, bundle, item_id, policy)
-        reference = inspect_scores(bundle, item, policy, tmp_path)
-        assert_same_scores(result.observation.scores, reference)
-        assert abs(result.reward - collapse(reference, bundle.reward.weights)) <= 1e-9
-        reward, _ = rescored(bundle, item, conversation)
-        assert abs(result.reward - reward) <= 1e-9
+            result, conversation, failures = play(client, bundle, item_id, policy)
+        scores, tags = inspect_scores(bundle, item, policy, tmp_path)
+        assert_same_scores(result.observation.scores, scores)
+        assert result.observation.tags == tags
+        assert abs(result.reward - collapse(scores, bundle.reward.weights)) <= 1e-9
+        reward, own = rescored(bundle, item, conversation, failures)
+        assert abs(result.reward - reward) <= 1e-9 and own.tags == tags
         if policy == "careful":
             assert result.observation.scores["answer_correctness"] == 1.0
+            assert not failures
         else:
             assert result.observation.scores["answer_correctness"] == 0.0
-            assert "nonexistent_table" in result.observation.tags
+            assert [f.kind for f in failures] == ["missing_table", "missing_table"]
+            assert "nonexistent_table" in tags
 
 
 def test_concurrent_sessions_never_share_state(server: str, bundle: Bundle) -> None:
@@ -180,18 +197,24 @@ def test_concurrent_sessions_never_share_state(server: str, bundle: Bundle) -> N
         assert b.state().step_count == 0
 
 
-HOSTILE = [
-    "DROP TABLE {table}",
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "ATTACH '/tmp/evil.duckdb' AS evil",
-    "SELECT 1; DROP TABLE {table}",
-    "COPY {table} TO '/tmp/leak.csv'",
-    "SELECT getenv('HOME')",
-]
+def _hostile_queries() -> list[str]:
+    """The first query of each category of the hostile-SQL catalogue (most are refused; a huge
+    read or a syntax slip may answer, within the sandbox's caps)."""
+    first: dict[str, str] = {}
+    for category, query in HOSTILE_QUERIES:
+        first.setdefault(category, query)
+    return list(first.values())
 
 
 def test_hostile_queries_are_refused_as_under_inspect(server: str, bundle: Bundle) -> None:
     from finbehave_finqa_openenv import FinQAAction
+
+    query_tool = tool_role(tool_named("default", "query"))
+    assert query_tool is not None and query_tool.query_arg is not None
+
+    def run_sql(client, query: str):
+        action = FinQAAction(tool=query_tool.name, arguments={query_tool.query_arg: query})
+        return client.step(action)
 
     item = bundle.item(_items(bundle)[0])
     core = FinQAEnv(bundle.store, item.company)
@@ -199,16 +222,16 @@ def test_hostile_queries_are_refused_as_under_inspect(server: str, bundle: Bundl
     before = hashlib.sha256(core.db_path.read_bytes()).hexdigest()
     with _client(server) as client:
         client.reset(item_id=item.id)
-        for template in HOSTILE:
-            query = template.format(table=table)
-            seen = client.step(FinQAAction(tool="sql_query", arguments={"query": query}))
-            with pytest.raises(EnvToolError) as inspect_side:
-                core.sql_query(query)  # what the Inspect tool raises as a ToolError
-            assert seen.observation.error == str(inspect_side.value), query
+        for template in _hostile_queries():
+            query = template.replace("{table}", table)
+            seen = run_sql(client, query).observation
+            try:  # the Inspect tool returns this result, or raises a tool error of this kind
+                want = (core.sql_query(query), None, None)
+            except EnvToolError as exc:
+                want = (error_text(str(exc)), str(exc), exc.kind)
+            assert (seen.result, seen.error, seen.error_kind) == want, query
             assert not seen.done
-        normal = client.step(
-            FinQAAction(tool="sql_query", arguments={"query": f'SELECT count(*) FROM "{table}"'})
-        )
-        assert normal.observation.error is None
+        normal = run_sql(client, f'SELECT count(*) FROM "{table}"')
+        assert normal.observation.error is None and normal.observation.error_kind is None
     assert hashlib.sha256(core.db_path.read_bytes()).hexdigest() == before
     assert not Path("/tmp/leak.csv").exists()

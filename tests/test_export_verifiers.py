@@ -149,16 +149,23 @@ def test_rewards_and_metrics_equal_finbehave_scores(
         item = bundle.item(item_id)
         assert trace.ok, trace.errors
         assert trace.stop_condition is not None
+        failures = trace.state.failures  # written by the rollout's tool server
+        assert [f.kind for f in failures] == (
+            [] if policy == "careful" else ["missing_table", "missing_table"]
+        ), (item_id, policy)
         reward = trace.rewards[REWARD].score
-        own, scores = rescored(bundle, item, conversation(trace))
+        own, result = rescored(bundle, item, conversation(trace), failures)
         assert abs(reward - own) <= 1e-9
         assert abs(trace.reward - reward) <= 1e-9  # the only reward, weight 1
-        reference = inspect_scores(bundle, item, policy, tmp_path)
-        assert_same_scores(trace.metrics, reference)
+        scores, tags = inspect_scores(bundle, item, policy, tmp_path)
         assert_same_scores(trace.metrics, scores)
-        assert abs(reward - collapse(reference, bundle.reward.weights)) <= 1e-9
+        assert_same_scores(trace.metrics, result.scores)
+        assert result.tags == tags, (item_id, policy)
+        assert abs(reward - collapse(scores, bundle.reward.weights)) <= 1e-9
         correct = trace.metrics["answer_correctness"]
         assert correct == (1.0 if policy == "careful" else 0.0), (item_id, policy)
+        if policy == "reckless":
+            assert "nonexistent_table" in tags
     careful = [t.reward for (_, p), t in traces.items() if p == "careful"]
     reckless = [t.reward for (_, p), t in traces.items() if p == "reckless"]
     assert min(careful) > max(reckless)

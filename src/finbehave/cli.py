@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from finbehave.data.store import DatasetError, load_dataset
+from finbehave.vocab import EMBEDDED, TASK_NAMES
 
 app = typer.Typer(
     help=(
@@ -445,7 +446,8 @@ ExportOutput = Annotated[
 ExportDataset = Annotated[
     str, typer.Option(help="'embedded', an imported dataset name, or a dataset directory.")
 ]
-ExportTasks = Annotated[str, typer.Option(help="Comma-separated tasks: finqa,finqa_reasoning.")]
+ALL_TASKS = ",".join(TASK_NAMES)
+ExportTasks = Annotated[str, typer.Option(help=f"Comma-separated tasks: {ALL_TASKS}.")]
 ExportSplit = Annotated[
     str,
     typer.Option(
@@ -503,8 +505,8 @@ def _export(target: str, output: Path, **options) -> None:
 def _export_command(target: str, summary: str):
     def command(
         output: ExportOutput,
-        dataset: ExportDataset = "embedded",
-        tasks: ExportTasks = "finqa,finqa_reasoning",
+        dataset: ExportDataset = EMBEDDED,
+        tasks: ExportTasks = ALL_TASKS,
         split: ExportSplit = "train",
         diagnosis: ExportDiagnosis = None,
         rubric: ExportRubric = None,

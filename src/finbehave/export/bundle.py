@@ -6,7 +6,8 @@ A bundle is a folder inside the exported package::
                      answer tolerance, message limit, source dataset, split, finbehave version
     rubric.yaml      the rubric, verbatim
     dataset/         a finbehave dataset (manifest.json, items.jsonl, companies/<slug>.json)
-                     holding only the exported items and the companies they ask about
+                     holding only the exported items and the companies they ask about, written
+                     by finbehave's one dataset writer (``DatasetWriter``)
 
 The company tables travel *in* the package (as the dataset's JSON, from which finbehave builds
 each read-only DuckDB file on first use, exactly as evaluation does) rather than by dataset name:
@@ -24,6 +25,7 @@ import importlib
 import inspect
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,10 +33,10 @@ from typing import Any, Literal
 
 from finbehave import __version__
 from finbehave.data.items import Item
-from finbehave.data.store import DatasetStore, load_dataset
+from finbehave.data.store import DatasetStore, DatasetWriter, load_dataset
 from finbehave.diagnosis import DiagnosisError, load_diagnosis
 from finbehave.rubrics.spec import DEFAULT_RUBRIC, Rubric, load_rubric
-from finbehave.training.environment import prompt_messages
+from finbehave.training.environment import ToolFailure, prompt_messages
 from finbehave.training.items import select_items
 from finbehave.training.recipe import ItemsSpec
 from finbehave.training.reward import RubricReward, check_weights, collapse, uniform_weights
@@ -132,20 +134,24 @@ def plan_export(request: ExportRequest) -> ExportPlan:
 
 def write_bundle(plan: ExportPlan, folder: Path) -> Path:
     """Write the bundle of ``plan`` into the new folder ``folder``."""
-    dataset = folder / DATASET_DIR
-    (dataset / "companies").mkdir(parents=True)
-    for company in sorted({item.company for item in plan.items}):
-        source = plan.store.path / "companies" / f"{company}.json"
-        shutil.copyfile(source, dataset / "companies" / source.name)
-    items = sorted(plan.items, key=lambda item: item.id)
-    (dataset / "items.jsonl").write_text(
-        "".join(item.model_dump_json() + "\n" for item in items), encoding="utf-8"
-    )
-    manifest = dict(plan.store.manifest)
-    manifest["description"] = (
-        f"{len(items)} items of dataset {plan.store.name!r} exported by finbehave {__version__}"
-    )
-    (dataset / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    source = plan.store.manifest
+    writer = DatasetWriter(folder / DATASET_DIR, plan.store.name)
+    try:
+        for company in sorted({item.company for item in plan.items}):
+            writer.add_company(plan.store.company(company))
+        for item in plan.items:
+            writer.add_item(item)
+        writer.commit(
+            source=str(source.get("source", plan.store.name)),
+            eval_only=plan.store.eval_only,
+            description=(
+                f"{len(plan.items)} items of dataset {plan.store.name!r} exported by finbehave "
+                f"{__version__}"
+            ),
+        )
+    except BaseException:
+        writer.abort()
+        raise
     shutil.copyfile(plan.rubric_file, folder / RUBRIC_FILE)
     record = {
         "format_version": FORMAT_VERSION,
@@ -220,9 +226,15 @@ class Bundle:
         """The evaluation's system message and the question."""
         return prompt_messages(item)
 
-    def score(self, conversation: list[dict[str, Any]], item: Item) -> Scored:
-        """Score a whole rollout (prompt + completion as chat dicts, TRL's tool-error text)."""
-        result = self.reward.score(conversation, item)
+    def score(
+        self,
+        conversation: list[dict[str, Any]],
+        item: Item,
+        failures: Sequence[ToolFailure] = (),
+    ) -> Scored:
+        """Score a whole rollout: prompt + completion as chat dicts (TRL's tool-error text) and
+        the failures its ``FinQAToolEnv`` recorded (their kinds tag it as evaluation would)."""
+        result = self.reward.score(conversation, item, failures)
         scores = {key: float(result.scores[key]) for key in SCORE_KEYS}
         return Scored(collapse(result, self.reward.weights), scores, result.tags, result.submission)
 

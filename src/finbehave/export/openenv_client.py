@@ -3,6 +3,8 @@
 Everything a trainer needs travels in typed fields (the OpenEnv server drops
 ``Observation.metadata``): the prompt and tools at reset, the result text each step, and at the
 end the reward, the behaviour scores (``None`` where one does not apply) and the failure tags.
+A failed call's ``error_kind`` is ``finbehave.vocab.ErrorKind``, the kind Inspect carries as the
+tool error's type, so a client can rebuild the failures the reward read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from openenv.core import EnvClient
 from openenv.core.client_types import StepResult
 from openenv.core.env_server.types import Action, Observation, State
 from pydantic import Field
+
+from finbehave.vocab import ERROR_KINDS, ErrorKind
 
 
 class FinQAAction(Action):
@@ -35,6 +39,9 @@ class FinQAObservation(Observation):
     )
     result: str = Field(default="", description="The tool result as the model should see it.")
     error: str | None = Field(default=None, description="The failure message, if the call failed.")
+    error_kind: ErrorKind | None = Field(
+        default=None, description=f"The failure's kind ({', '.join(ERROR_KINDS)})."
+    )
     scores: dict[str, float | None] = Field(
         default_factory=dict, description="When done: each behaviour's score (None: n/a)."
     )

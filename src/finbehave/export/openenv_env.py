@@ -3,9 +3,11 @@
 An episode is one item: ``reset(item_id=..., index=..., seed=...)`` (or the next item in turn)
 returns the evaluation's prompt and tools; each ``step`` runs one tool call through the training
 environment's tool core (``FinQAToolEnv``: the SQL sandbox, the calculator) and returns its result
-text. A successful ``submit``, or reaching the evaluation's message limit, ends the episode: the
-conversation is scored by the bundle (``score_trace`` with the packaged rubric, collapsed with the
-packaged weights) and the last observation carries the reward and every behaviour's score.
+text (and, for a failed call, its message and kind). A successful ``submit``, or reaching the
+evaluation's message limit, ends the episode: the conversation and the failures the tool core
+recorded are scored by the bundle (``score_trace`` with the packaged rubric, collapsed with the
+packaged weights) and the last observation carries the reward, every behaviour's score and the
+failure tags, as Inspect's scorer would give them.
 Sessions share nothing mutable: each has its own ``FinQAToolEnv`` and conversation; the company
 tables and the sandbox's worker pool are read-only, shared services.
 """
@@ -92,18 +94,20 @@ class FinQAEnvironment(Environment[FinQAAction, FinQAObservation, FinQAState]):
             raise RuntimeError("no episode in progress: call reset() first")
         self._state.step_count += 1
         call_id = f"call_{self._state.step_count}"
-        result, error = call_tool(self._tools, action.tool, action.arguments)
+        result, failure = call_tool(self._tools, action.tool, action.arguments)
         self._conversation += [
             assistant_call(call_id, action.tool, action.arguments, action.content),
             {"role": "tool", "name": action.tool, "content": result},
         ]
         self._state.messages = len(self._conversation)
-        submitted = action.tool == SUBMIT and error is None
+        submitted = action.tool == SUBMIT and failure is None
         done = submitted or self._state.messages >= self.bundle.message_limit
-        observation = FinQAObservation(item_id=self._item.id, result=result, error=error)
+        observation = FinQAObservation(item_id=self._item.id, result=result)
+        if failure is not None:
+            observation.error, observation.error_kind = failure.message, failure.kind
         if done:
             self._state.done = True
-            scored = self.bundle.score(self._conversation, self._item)
+            scored = self.bundle.score(self._conversation, self._item, self._tools.failures)
             observation.done = True
             observation.reward = scored.reward
             observation.scores = {

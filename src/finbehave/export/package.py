@@ -26,6 +26,8 @@ from finbehave.export.bundle import (
     plan_export,
 )
 from finbehave.export.bundle import write_bundle as write_bundle_folder
+from finbehave.export.tools import TOOL_NAMES
+from finbehave.vocab import ERROR_KINDS, SCORE_KEYS
 
 Target = Literal["verifiers", "openenv"]
 TARGETS: tuple[str, ...] = ("verifiers", "openenv")
@@ -86,19 +88,23 @@ def _summary(plan: ExportPlan) -> str:
     )
 
 
-_COMMON = """\
-The model gets the evaluation's system prompt and the question, and the evaluation's tools
-(`get_table_names`, `get_table_info`, `sql_query`, `calculator`, `submit`) with their names,
-arguments and descriptions, over the item's company tables in finbehave's read-only SQL sandbox.
-A failing call returns `{{'error': '<message>'}}`, as under `finbehave train`. A finished rollout
-is scored by finbehave's `score_trace` with the packaged rubric; the reward is the
-weighted mean of the applicable behaviour scores (`collapse`), and each behaviour
-(`tool_discovery`, `schema_inspection`, `self_correction`, `answer_correctness`, `grounding`,
-`efficiency`, and `rubric_score`) is reported on its own (NaN/null where it does not apply).
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
 
-{summary}
-Install finbehave first (from its source tree: `pip install '/path/to/finbehave[{extra}]'`),
-then this package: `pip install {output}`.
+
+_COMMON = f"""\
+The model gets the evaluation's system prompt and the question, and the evaluation's tools
+({_names(TOOL_NAMES)}) with their names, arguments and descriptions, over the item's company
+tables in finbehave's read-only SQL sandbox. A failing call returns `{{{{'error': '<message>'}}}}`,
+as under `finbehave train`, and its kind ({", ".join(ERROR_KINDS)}) is recorded beside it.
+A finished rollout is scored by finbehave's `score_trace` with the packaged rubric, with the
+same failure tags as in evaluation; the reward is the weighted mean of the applicable behaviour
+scores (`collapse`), and each of {_names(SCORE_KEYS)} is reported on its own (NaN/null where it
+does not apply).
+
+{{summary}}
+Install finbehave first (from its source tree: `pip install '/path/to/finbehave[{{extra}}]'`),
+then this package: `pip install {{output}}`.
 """
 
 
@@ -159,10 +165,10 @@ with FinQAEnvClient(base_url="http://127.0.0.1:8000").sync() as env:
 
 One step is one assistant turn with one tool call. `reset` returns the prompt (`messages`) and
 the tools as OpenAI function schemas (`tools`); each step returns the tool's result text as the
-model should see it (`result`, and `error` when the call failed). The episode ends at a
-successful `submit` or at the evaluation's message limit ({message_limit()} messages);
-the last observation carries `reward` and `scores` (typed fields: the server drops
-`metadata`). Use the WebSocket client above: the HTTP `/reset` and `/step` endpoints create a
+model should see it (`result`, and `error` and its `error_kind` when the call failed). The
+episode ends at a successful `submit` or at the evaluation's message limit ({message_limit()}
+messages); the last observation carries `reward`, `scores` and the failure `tags` (typed fields:
+the server drops `metadata`). Use the WebSocket client above: the HTTP `/reset` and `/step` endpoints create a
 new environment per request. Sessions are independent; the server allows
 `FINBEHAVE_MAX_SESSIONS` (default 64) at once.
 

@@ -3,7 +3,8 @@
 Names are the default toolset's (``finbehave.vocab.TOOLSETS``); signatures and descriptions are
 ``FinQAToolEnv``'s methods (the evaluation's text), so every export offers exactly what Inspect
 and TRL offer. Calls run as TRL runs them: a failure of any kind becomes the result text
-``{'error': '<message>'}`` (what ``finbehave.training.messages`` reads back as a tool error).
+``{'error': '<message>'}`` (what ``finbehave.training.messages`` reads back as a tool error), and
+the environment records the failure's kind in ``FinQAToolEnv.failures``, which the reward reads.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from finbehave.training.environment import FinQAToolEnv
+from finbehave.env.environment import EnvToolError
+from finbehave.training.environment import FinQAToolEnv, ToolFailure
 from finbehave.vocab import TOOLSETS
 
 TOOL_NAMES: tuple[str, ...] = tuple(tool.name for tool in TOOLSETS["default"])
@@ -59,14 +61,22 @@ def error_text(message: str) -> str:
     return str({"error": message})
 
 
-def call_tool(env: FinQAToolEnv, name: str, arguments: dict[str, Any]) -> tuple[str, str | None]:
-    """Run one call as TRL does: ``(result text, error message or None)``."""
+def call_tool(
+    env: FinQAToolEnv, name: str, arguments: dict[str, Any]
+) -> tuple[str, ToolFailure | None]:
+    """Run one call as TRL does: the result text and, if the call failed, the failure.
+
+    A tool's own failure has the kind the environment recorded (``env.failures``); an unknown
+    tool or bad arguments, which the environment never sees, is a plain ``error``.
+    """
     try:
         if name not in TOOL_NAMES:
             raise ValueError(f"Tool {name} not found.")
         return str(getattr(env, name)(**arguments)), None
+    except EnvToolError as exc:
+        return error_text(str(exc)), ToolFailure(str(exc), exc.kind)
     except Exception as exc:  # TRL turns every failure of a call into the model-visible error
-        return error_text(str(exc)), str(exc)
+        return error_text(str(exc)), ToolFailure(str(exc), "error")
 
 
 def assistant_call(call_id: str, name: str, arguments: dict[str, Any], content: str = "") -> dict:

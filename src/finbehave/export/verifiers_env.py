@@ -5,9 +5,10 @@ is its module name with ``-`` for ``_``. The taskset yields one task per bundled
 evaluation's system message and the question; each rollout gets the evaluation's tools from its
 own tool server (``verifiers_tools``); the rollout stops after a successful ``submit`` (where
 Inspect's ReAct agent stops) or after the turns the evaluation's message limit allows. Scoring:
-the finished conversation goes through the training reward (``score_trace`` with the packaged
-rubric, collapsed with the packaged weights) into one weighted reward, ``finbehave_reward``, and
-one metric per behaviour (NaN where a behaviour does not apply).
+the finished conversation and the failures the tool server recorded in the rollout's state
+(``FinQAState``) go through the training reward (``score_trace`` with the packaged rubric,
+collapsed with the packaged weights) into one weighted reward, ``finbehave_reward``, and one
+metric per behaviour (NaN where a behaviour does not apply).
 
 ``FinQAEnv`` makes the defaults local, where verifiers' are remote: the ``null`` harness (a chat
 loop with only these tools; the default ``bash`` harness would hand the model a shell), the
@@ -22,7 +23,7 @@ from typing import Any
 import verifiers.v1 as vf
 
 from finbehave.export.bundle import Scored, message_limit, package_bundle
-from finbehave.export.verifiers_tools import FinQAToolset
+from finbehave.export.verifiers_tools import FinQAState, FinQAToolset
 from finbehave.training.environment import system_message
 from finbehave.training.messages import tool_error
 from finbehave.vocab import SUBMIT
@@ -59,7 +60,7 @@ def submitted(messages: list[dict[str, Any]]) -> bool:
     )
 
 
-class FinQATask(vf.Task[FinQAData, vf.State, FinQATaskConfig]):
+class FinQATask(vf.Task[FinQAData, FinQAState, FinQATaskConfig]):
     """One item's rollout: tools, stop rule and scoring."""
 
     @classmethod
@@ -67,9 +68,11 @@ class FinQATask(vf.Task[FinQAData, vf.State, FinQATaskConfig]):
         return [FinQAToolset(config.tools)]
 
     def score_rollout(self, trace: vf.Trace) -> Scored:
-        """The finished rollout scored by the bundle (a few milliseconds)."""
+        """The finished rollout and the failures its tool server recorded, scored by the bundle
+        (a few milliseconds)."""
         bundle = package_bundle(self.data.package)
-        return bundle.score(conversation(trace), bundle.item(self.data.item_id))
+        item = bundle.item(self.data.item_id)
+        return bundle.score(conversation(trace), item, trace.state.failures)
 
     @vf.stop
     async def answer_submitted(self, request: vf.Request) -> bool:
