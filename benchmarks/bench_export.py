@@ -39,14 +39,20 @@ SHORT, LONG = 1, 17  # get_table_names calls before submit in the two verifiers 
 
 
 def call_mix(bundle: Any) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
-    """An item and the calls every side makes: list, describe, gold SQL, arithmetic."""
+    """An item and the calls every side makes: list, describe, gold SQL, arithmetic (each
+    resolved by its role to the exported tool and its arguments)."""
+    from finbehave.export.tools import TOOL_NAMES, tool_signature
+    from finbehave.models.scripted import Action, tool_call
+
     item = next(i for i in bundle.items.values() if i.gold_sql)
-    return item.id, [
-        ("get_table_names", {}),
-        ("get_table_info", {"table_name": item.required_tables[0]}),
-        ("sql_query", {"query": item.gold_sql}),
-        ("calculator", {"expression": "(5829 - 5735) / 5735 * 100"}),
+    offered = {name: list(tool_signature(name).parameters) for name in TOOL_NAMES}
+    actions = [
+        Action("list_tables"),
+        Action("inspect_table", table=item.required_tables[0]),
+        Action("query", query=item.gold_sql),
+        Action("compute", expression="(5829 - 5735) / 5735 * 100"),
     ]
+    return item.id, [tool_call(action, offered, item.company) for action in actions]
 
 
 def core_seconds(bundle: Any, calls: int) -> float:
@@ -135,21 +141,25 @@ class OpenEnvSide:
 
 
 class BenchAgent:
-    """The model: ``get_table_names`` N times (N from the model name ``n-N``), then submit; it
-    notes when each request arrives."""
+    """The model: list the tables N times (N from the model name ``n-N``), then submit; it notes
+    when each request arrives."""
 
     def __init__(self) -> None:
         self.arrivals: list[float] = []
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        from export_reference import offered_tools
         from fake_openai_server import reply, tool_call
+
+        from finbehave.models.scripted import Action
+        from finbehave.models.scripted import tool_call as resolve
 
         self.arrivals.append(time.perf_counter())
         wanted = int(request["model"].split("-")[1])
         done = sum(1 for m in request["messages"] if m["role"] == "tool")
-        if done < wanted:
-            return reply("", [tool_call("get_table_names", {}, f"call_{done}")])
-        return reply("", [tool_call("submit", {"answer": "1"}, f"call_{done}")])
+        action = Action("list_tables") if done < wanted else Action("submit", answer="1")
+        name, arguments = resolve(action, offered_tools(request["tools"]), company="")
+        return reply("", [tool_call(name, arguments, f"call_{done}")])
 
 
 def verifiers_seconds(env_id: str, item_id: str) -> tuple[float, float]:
