@@ -62,7 +62,7 @@ def _counts_table(title: str, counts: Counter, total: int) -> Table:
 def data_info(
     name: Annotated[
         str, typer.Argument(help="'embedded' (default), an imported dataset name, or a directory.")
-    ] = "embedded",
+    ] = EMBEDDED,
 ) -> None:
     """Print item counts per task, split, question kind and company."""
     try:
@@ -128,7 +128,7 @@ def data_list() -> None:
     table = Table(title="datasets")
     for column in ("name", "items", "companies", "eval only", "source"):
         table.add_column(column)
-    table.add_row("embedded", "", "", "no", "shipped with finbehave")
+    table.add_row(EMBEDDED, "", "", "no", "shipped with finbehave")
     for info in list_datasets():
         table.add_row(
             escape(info.name),

@@ -22,8 +22,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from finbehave.files import write_text_atomic
-from finbehave.rubrics.spec import BEHAVIOURS
 from finbehave.validation import one_line
+from finbehave.vocab import BEHAVIOURS
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("diagnosis.schema.json")

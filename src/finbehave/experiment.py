@@ -20,10 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from finbehave.data.store import DatasetError, dataset_path
 from finbehave.validation import one_line
-from finbehave.vocab import BACKENDS, EMBEDDED, RUN_KEY
+from finbehave.vocab import BACKENDS, EMBEDDED, RUN_KEY, TASK_NAMES
 from finbehave.yamlio import YamlError, load_yaml
 
-TASK_NAMES = ("finqa", "finqa_reasoning")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from finbehave.validation import Location, location, one_line
-from finbehave.vocab import BEHAVIOURS, SCORE_KEYS, Behaviour  # noqa: F401 (diagnosis.py reads them here)
+from finbehave.vocab import Behaviour
 from finbehave.yamlio import YamlError, load_yaml
 
 AppliesWhen = Literal["always", "tool_error", "submitted", "queried", "single_table", "multi_table"]
