@@ -6,7 +6,17 @@ STAMP := $(VENV)/.installed
 # torch is pinned to the CPU build first: an unpinned torch would pull several GB of CUDA wheels.
 TORCH ?= torch==2.13.0
 
-.PHONY: install demo test test-fast lint bench reliability clean
+# The export extras (make install-export) each get their own venv, without torch: verifiers 0.4
+# pins openai<3 (Inspect's OpenAI-compatible provider needs >=3.4) and mcp==2.0.0 (OpenEnv's
+# fastmcp needs mcp<2), so neither can join .venv nor each other. verifiers bootstraps its chat
+# loop with uv, offline from a folder of wheels.
+VERIFIERS_VENV ?= .venv-verifiers
+OPENENV_VENV ?= .venv-openenv
+UV_WHEELS := $(VERIFIERS_VENV)/uv-wheels
+export FINBEHAVE_UV_WHEELS := $(abspath $(UV_WHEELS))
+TEST_DEPS := 'pytest>=8' 'pytest-timeout>=2.3'
+
+.PHONY: install install-export demo test test-fast test-export lint bench bench-export reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +28,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(VERIFIERS_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VERIFIERS_VENV)
+	$(VERIFIERS_VENV)/bin/pip install --quiet --upgrade pip
+	$(VERIFIERS_VENV)/bin/pip install --quiet -e '.[verifiers]' $(TEST_DEPS)
+	$(VERIFIERS_VENV)/bin/pip download --quiet --dest $(UV_WHEELS) \
+	  openai 'mcp==2.0.0' httpx httpx2 tenacity certifi
+	touch $@
+
+$(OPENENV_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(OPENENV_VENV)
+	$(OPENENV_VENV)/bin/pip install --quiet --upgrade pip
+	$(OPENENV_VENV)/bin/pip install --quiet -e '.[openenv]' $(TEST_DEPS)
+	touch $@
+
+install-export: $(VERIFIERS_VENV)/.installed $(OPENENV_VENV)/.installed
+
 demo: $(STAMP)
 	$(BIN)/python -m finbehave.demo
 
@@ -27,6 +53,10 @@ test: $(STAMP)
 # Every module in a few minutes: skips full Inspect evals, training runs and drills (marked slow).
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow"
+
+test-export: install-export
+	$(VERIFIERS_VENV)/bin/pytest -q tests/test_export_verifiers.py
+	$(OPENENV_VENV)/bin/pytest -q tests/test_export_openenv.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks evals
@@ -39,8 +69,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_concurrency.py
 	$(BIN)/python benchmarks/bench_train.py
 
+bench-export: install-export
+	$(VERIFIERS_VENV)/bin/python benchmarks/bench_export.py \
+	  --openenv-python $(OPENENV_VENV)/bin/python
+
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
 
 clean:
-	rm -rf $(VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop
+	rm -rf $(VENV) $(VERIFIERS_VENV) $(OPENENV_VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop

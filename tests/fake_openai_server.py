@@ -9,6 +9,7 @@ a reply (:func:`reply`) or a fault: ``RateLimit(retry_after)`` (429 with ``Retry
 a cut-off JSON body). Malformed tool-call JSON and empty content are plain replies, e.g.
 ``reply(tool_calls=[tool_call("sql_query", '{"query": ')])`` or ``reply("")``. Every request body
 is kept in ``server.requests``; ``latency`` adds a fixed delay to every answer.
+``scripted_agent(items)`` is a ``default`` that plays finbehave's scripted policies.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from finbehave.data.items import Item
 
 
 @dataclass
@@ -264,3 +268,24 @@ class FakeHostProcess:
         self._process.join(10)
         if self._process.is_alive():
             self._process.kill()
+
+
+def scripted_agent(items: Sequence[Item]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A ``default`` that answers as finbehave's scripted policy named by the request's ``model``
+    (``careful``, ``reckless``, ...), on the item whose question the conversation asks, with the
+    tools the request offers: the next tool call, or plain text once a ``submit`` has succeeded."""
+    from export_reference import offered_tools, scripted_call
+
+    def answer(request: dict[str, Any]) -> dict[str, Any]:
+        messages = request["messages"]
+        asked = json.dumps([m.get("content") for m in messages if m["role"] == "user"])
+        item = next(i for i in items if json.dumps(i.question)[1:-1] in asked)
+        offered = offered_tools(request.get("tools") or [])
+        call = scripted_call(request["model"], item, messages, offered)
+        if call is None:
+            return reply("Submitted.")
+        function, arguments = call
+        call_id = f"call_{len(messages)}_{function}"
+        return reply("", [tool_call(function, arguments, call_id)])
+
+    return answer

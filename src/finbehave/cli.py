@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from finbehave.data.store import DatasetError, load_dataset
-from finbehave.vocab import EMBEDDED
+from finbehave.vocab import EMBEDDED, TASK_NAMES
 
 app = typer.Typer(
     help=(
@@ -424,6 +424,122 @@ def train(
         markup=False,
         soft_wrap=True,
     )
+
+
+export_app = typer.Typer(
+    help=(
+        "Export the environment and its rubric reward as an installable package, to train "
+        "where RL people train: verifiers (prime-rl) or OpenEnv (TRL, torchforge, SkyRL).\n\n"
+        "Example: `finbehave export verifiers --diagnosis reports/run1/diagnosis.json "
+        "--output exports/finqa-vf`, then `pip install exports/finqa-vf` (its README has the "
+        "run commands)."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+ExportOutput = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", help="Folder to write the package to (new, or an earlier export)."
+    ),
+]
+ExportDataset = Annotated[
+    str, typer.Option(help="'embedded', an imported dataset name, or a dataset directory.")
+]
+ALL_TASKS = ",".join(TASK_NAMES)
+ExportTasks = Annotated[str, typer.Option(help=f"Comma-separated tasks: {ALL_TASKS}.")]
+ExportSplit = Annotated[
+    str,
+    typer.Option(
+        help="train (default; refuses test, held-out and eval-only items as `finbehave train` "
+        "does), or test/all for an evaluation export."
+    ),
+]
+ExportDiagnosis = Annotated[
+    Path | None,
+    typer.Option(
+        help="diagnosis.json: its train target items and reward weights (default: all "
+        "train items, uniform weights)."
+    ),
+]
+ExportRubric = Annotated[
+    Path | None, typer.Option(help="Rubric YAML (default: the packaged rubric).")
+]
+ExportName = Annotated[
+    str | None, typer.Option(help="Package name (default finbehave-finqa[-openenv]).")
+]
+ExportAllowEvalOnly = Annotated[
+    bool, typer.Option(help="Allow items of datasets published for evaluation only.")
+]
+
+
+def _export(target: str, output: Path, **options) -> None:
+    from finbehave.diagnosis import DiagnosisError
+    from finbehave.export.bundle import ExportError, ExportRequest
+    from finbehave.export.package import export_package
+    from finbehave.rubrics.spec import RubricError
+    from finbehave.training.items import ItemSelectionError
+
+    name = options.pop("name")
+    tasks = tuple(t.strip() for t in options.pop("tasks").split(",") if t.strip())
+    request = ExportRequest(tasks=tasks, **options)
+    try:
+        result = export_package(target, request, output, name)  # type: ignore[arg-type]
+    except (ExportError, DatasetError, DiagnosisError, RubricError, ItemSelectionError) as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"exported {result.items} items ({result.weights_source}) as {result.name} -> "
+        f"{result.output}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"install: pip install {result.output}  (see {result.output / 'README.md'})",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _export_command(target: str, summary: str):
+    def command(
+        output: ExportOutput,
+        dataset: ExportDataset = EMBEDDED,
+        tasks: ExportTasks = ALL_TASKS,
+        split: ExportSplit = "train",
+        diagnosis: ExportDiagnosis = None,
+        rubric: ExportRubric = None,
+        name: ExportName = None,
+        allow_eval_only: ExportAllowEvalOnly = False,
+    ) -> None:
+        _export(
+            target,
+            output,
+            dataset=dataset,
+            tasks=tasks,
+            split=split,
+            diagnosis=diagnosis,
+            rubric=rubric,
+            name=name,
+            allow_eval_only=allow_eval_only,
+        )
+
+    command.__doc__ = (
+        f"{summary}\n\nExit 2 on a bad dataset, diagnosis, rubric, item selection or output "
+        "folder; nothing is written then."
+    )
+    export_app.command(target)(command)
+
+
+_export_command(
+    "verifiers",
+    "Write a verifiers (v1) environment package: taskset, tools, rubric reward, items, tables.",
+)
+_export_command(
+    "openenv",
+    "Write an OpenEnv environment package: server (WebSocket sessions), client, items, tables.",
+)
 
 
 def main() -> None:
