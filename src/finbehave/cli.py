@@ -395,15 +395,10 @@ def train(
         RunStateError,
     )
 
-    def show(log: dict) -> None:
-        if "step" not in log:
-            return
-        fields = [f"step {log['step']}"]
-        fields += [f"{k} {v:.3f}" for k, v in log.items() if k in ("loss", "reward")]
-        console.print("  ".join(fields), highlight=False)
-
     try:
-        result = run_training(recipe, diagnosis, output, resume, allow_eval_only, progress=show)
+        result = run_training(
+            recipe, diagnosis, output, resume, allow_eval_only, progress=_show_step
+        )
     except bad_input as exc:
         raise fail(str(exc)) from None
     except ImportError as exc:
@@ -416,9 +411,94 @@ def train(
         highlight=False,
         soft_wrap=True,
     )
-    args = " ".join(f"-M {k}={v}" for k, v in result.eval_model_args.items())
+    _print_eval_command(result.eval_model, result.eval_model_args)
+
+
+def _show_step(log: dict) -> None:
+    """Print a TRL log dict as one progress line (training steps only)."""
+    if "step" not in log:
+        return
+    fields = [f"step {log['step']}"]
+    fields += [f"{k} {v:.3f}" for k, v in log.items() if k in ("loss", "reward")]
+    console.print("  ".join(fields), highlight=False)
+
+
+@app.command()
+def sft(
+    recipe: Annotated[Path, typer.Option(help="SFT recipe YAML, e.g. training/sft_cpu.yaml.")],
+    logs: Annotated[
+        list[Path],
+        typer.Option(help="Inspect logs (.eval/.json) or folders of them (repeatable)."),
+    ],
+    where: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep traces whose behaviour scores match, e.g. 'answer_correctness == 1 and "
+            "schema_inspection >= 0.5' (see training/README.md)."
+        ),
+    ] = None,
+    run: Annotated[
+        list[str] | None,
+        typer.Option("--run", help="Keep traces of these runs (tasks.yaml model key or model)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue from the output folder's last checkpoint.")
+    ] = False,
+    allow_eval_only: Annotated[
+        bool,
+        typer.Option(help="Allow traces of datasets published for evaluation only."),
+    ] = False,
+) -> None:
+    """Warm-start a model on selected traces: supervised fine-tuning (TRL SFT + LoRA).
+
+    Rejection-sampling fine-tuning from any model's logs (a strong model's traces distilled into
+    a small one, or a model's own best traces): traces are selected by run and behaviour scores,
+    rendered in the chat format finbehave/local uses, and trained on the assistant turns only.
+    Train-split traces only. Writes the adapter (evaluate it with the command printed; continue
+    it with GRPO via the recipe's init_adapter:), checkpoints and a run card. Exit 2 on a bad
+    recipe, filter, log or output folder; 1 if training fails.
+    """
+    from finbehave.rubrics.spec import RubricError
+    from finbehave.training.filters import FilterError
+    from finbehave.training.items import ItemSelectionError
+    from finbehave.training.recipe import RecipeError
+    from finbehave.training.runs import RunStateError
+    from finbehave.training.sft import sft as run_sft
+    from finbehave.training.traces import TraceSelectionError
+
+    bad_input = (
+        RecipeError,
+        FilterError,
+        TraceSelectionError,
+        ItemSelectionError,
+        RubricError,
+        DatasetError,
+        RunStateError,
+    )
+    try:
+        result = run_sft(
+            recipe, logs, where, run or (), output, resume, allow_eval_only, progress=_show_step
+        )
+    except bad_input as exc:
+        raise fail(str(exc)) from None
+    except ImportError as exc:
+        raise fail(f"sft needs the [train] extra ({exc}): pip install 'finbehave[train]'") from None
+    target = result.adapter_dir or result.model_dir
     console.print(
-        f"evaluate: inspect eval finbehave/finqa --model {result.eval_model} {args}".rstrip(),
+        f"trained {result.global_step} steps on {result.traces} traces -> {target}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    _print_eval_command(result.eval_model, result.eval_model_args)
+
+
+def _print_eval_command(model: str, model_args: dict[str, str]) -> None:
+    args = " ".join(f"-M {k}={v}" for k, v in model_args.items())
+    console.print(
+        f"evaluate: inspect eval finbehave/finqa --model {model} {args}".rstrip(),
         highlight=False,
         markup=False,
         soft_wrap=True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -118,6 +118,11 @@ class Recipe(_Strict):
         default=None, description="Behaviour -> weight; overrides the diagnosis' weights."
     )
     full_finetune: bool = Field(default=False, description="Train all weights instead of LoRA.")
+    init_adapter: str | None = Field(
+        default=None,
+        description="Start from a warm start: a LoRA adapter directory to continue training "
+        "(e.g. `finbehave sft`'s adapter/; trained on `model`), or a full model directory.",
+    )
     lora: LoraSpec = Field(default_factory=LoraSpec)
     grpo: GRPOSpec = Field(default_factory=GRPOSpec)
 
@@ -131,10 +136,18 @@ class Recipe(_Strict):
         data = self.model_dump(mode="json")
         if exclude_max_steps:
             data["grpo"].pop("max_steps")
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+        return digest_of(data)
 
 
-def _describe(exc: ValidationError) -> str:
+def digest_of(data: dict[str, Any]) -> str:
+    """Short sha256 of a recipe's canonical JSON."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+RecipeT = TypeVar("RecipeT", bound=BaseModel)
+
+
+def _describe(exc: ValidationError, root: type[BaseModel]) -> str:
     error = exc.errors()[0]
     loc = [str(p) for p in error["loc"]]
     where = ".".join(loc) or "top level"
@@ -142,7 +155,7 @@ def _describe(exc: ValidationError) -> str:
     if error["type"] == "value_error":  # our validators' messages say what to change
         return f"field {where}: {message}"
     if error["type"] == "extra_forbidden":
-        model: type[BaseModel] = Recipe
+        model: type[BaseModel] = root
         for part in loc[:-1]:
             annotation = model.model_fields[part].annotation
             model = annotation if isinstance(annotation, type) else model
@@ -154,25 +167,30 @@ def _describe(exc: ValidationError) -> str:
     return f"field {where}: {message}; {fix}"
 
 
-def parse_recipe(raw: Any, source: str) -> Recipe:
-    """Validate a recipe mapping; ``source`` names the file in errors."""
+def parse_recipe(raw: Any, source: str, kind: type[RecipeT] = Recipe) -> RecipeT:  # type: ignore[assignment]
+    """Validate a recipe mapping as ``kind``; ``source`` names the file in errors."""
     if not isinstance(raw, dict):
         raise RecipeError(f"{source}: expected a mapping of recipe fields; see training/README.md")
     try:
-        return Recipe.model_validate(raw)
+        return kind.model_validate(raw)
     except ValidationError as exc:
-        raise RecipeError(f"{source}: {_describe(exc)}") from None
+        raise RecipeError(f"{source}: {_describe(exc, kind)}") from None
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Load and validate a recipe YAML file."""
+def load_recipe(path: str | Path, kind: type[RecipeT] = Recipe) -> RecipeT:  # type: ignore[assignment]
+    """Load and validate a recipe YAML file (a GRPO ``Recipe`` unless ``kind`` says otherwise)."""
     try:
         raw = load_yaml(Path(path), "training recipe")
     except YamlError as exc:
         raise RecipeError(str(exc)) from None
-    return parse_recipe(raw, str(path))
+    return parse_recipe(raw, str(path), kind)
 
 
-def default_output_dir(recipe: Recipe, path: str | Path) -> Path:
+class _HasOutputDir(Protocol):
+    @property
+    def output_dir(self) -> str | None: ...
+
+
+def default_output_dir(recipe: _HasOutputDir, path: str | Path) -> Path:
     """``recipe.output_dir`` or ``outputs/<recipe file stem>``."""
     return Path(recipe.output_dir) if recipe.output_dir else Path("outputs") / Path(path).stem
