@@ -495,6 +495,76 @@ def sft(
     _print_eval_command(result.eval_model, result.eval_model_args)
 
 
+@app.command()
+def loop(
+    file: Annotated[Path, typer.Argument(help="The experiment file, e.g. tasks.yaml.")] = Path(
+        "tasks.yaml"
+    ),
+    log_dir: Annotated[Path | None, typer.Option(help="Override the experiment's log_dir.")] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            help="Forget the recorded stages and run each again (logs and checkpoints are reused)."
+        ),
+    ] = False,
+    stop_after: Annotated[
+        str | None, typer.Option(help="Stop after this stage (e.g. report).")
+    ] = None,
+) -> None:
+    """The whole loop in one command: evaluate, diagnose, warm-start, retrain, evaluate, compare.
+
+    Stages: evaluate (finbehave run) -> report + diagnosis of training.base_model -> [traces ->
+    sft -> evaluate_warm -> report_warm, with training.sft:] -> train (GRPO from the diagnosis,
+    continuing the warm start) -> evaluate_tuned (same tasks: the held-out items) -> compare
+    (<report>-loop/index.html). Each stage writes where its own command would. Resumable: run the
+    same command again after a crash or Ctrl-C; finished stages are skipped. Exit 2 on a bad
+    experiment, recipe or filter; 1 when an evaluation did not finish.
+    """
+    from finbehave.diagnosis import DiagnosisError
+    from finbehave.experiment import ExperimentError
+    from finbehave.loop import LoopIncomplete, run_loop
+    from finbehave.reports.logs import ReportInputError
+    from finbehave.rubrics.spec import RubricError
+    from finbehave.training.filters import FilterError
+    from finbehave.training.items import ItemSelectionError
+    from finbehave.training.recipe import RecipeError
+    from finbehave.training.runs import RunStateError
+    from finbehave.training.traces import TraceSelectionError
+
+    bad_input = (
+        ExperimentError,
+        RecipeError,
+        DiagnosisError,
+        FilterError,
+        TraceSelectionError,
+        ItemSelectionError,
+        RubricError,
+        DatasetError,
+        RunStateError,
+        ReportInputError,
+    )
+
+    def say(line: str) -> None:
+        console.print(f"[bold]loop[/] {escape(line)}", highlight=False, soft_wrap=True)
+
+    try:
+        result = run_loop(file, log_dir, say, _show_step, restart, stop_after)
+    except bad_input as exc:
+        raise fail(str(exc)) from None
+    except LoopIncomplete as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    except ImportError as exc:
+        raise fail(
+            f"the loop needs the [train] extra ({exc}): pip install 'finbehave[train]'"
+        ) from None
+    for stage, outputs in result.outputs.items():
+        if "weakest" in outputs:
+            say(f"{stage}: weakest {outputs['weakest']}")
+    if result.comparison is not None:
+        console.print(f"comparison: {result.comparison}", highlight=False, soft_wrap=True)
+    console.print(f"state:      {result.state}", highlight=False, soft_wrap=True)
+
+
 def _print_eval_command(model: str, model_args: dict[str, str]) -> None:
     args = " ".join(f"-M {k}={v}" for k, v in model_args.items())
     console.print(
