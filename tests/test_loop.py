@@ -92,9 +92,10 @@ class Killed(Exception):
 def test_loop_resumes_after_a_kill_between_stages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tiny_lm import TOOL_CONTEXT, save_tiny_model
+
     import finbehave.loop as loop_module
     from finbehave.loop import run_loop
-    from tiny_lm import TOOL_CONTEXT, save_tiny_model
 
     model = save_tiny_model(tmp_path / "tiny", max_positions=TOOL_CONTEXT)
     dataset = write_tiny_dataset(tmp_path / "data" / "tiny")
@@ -131,7 +132,9 @@ def test_loop_resumes_after_a_kill_between_stages(
     assert card["diagnosis"]["subject"] == "warm"
     assert train["eval_model_args"] == {"adapter": str(tmp_path / "outputs" / "grpo" / "adapter")}
     comparison = result.comparison
-    assert comparison is not None and comparison == tmp_path / "reports" / "base-loop" / "index.html"
+    assert (
+        comparison is not None and comparison == tmp_path / "reports" / "base-loop" / "index.html"
+    )
     page = comparison.read_text()
     assert all(run in page for run in ("base", "warm", "tuned"))
 
