@@ -168,3 +168,48 @@ def test_loop_refuses_what_it_cannot_run(tmp_path: Path) -> None:
     taken = {**data["models"], "warm": {"model": "finbehave/scripted/careful"}}
     assert "rename that model" in loop_error(models=taken)
     assert not (tmp_path / "logs").exists() and not (tmp_path / "reports").exists()
+
+
+def test_restart_removes_only_what_the_loop_writes_and_foreign_checkpoints_are_refused(
+    tmp_path: Path,
+) -> None:
+    from finbehave.experiment import ExperimentError, load_experiment
+    from finbehave.loop import Loop
+
+    dataset = write_tiny_dataset(tmp_path / "data" / "tiny")
+    tasks = experiment(tmp_path, tmp_path / "model", dataset)
+    loop = Loop(load_experiment(tasks), tasks)
+    assert loop.stages() == [
+        "evaluate", "report", "traces", "sft", "evaluate_warm", "report_warm", "train",
+        "evaluate_tuned", "compare",
+    ]  # fmt: skip
+    checkpoint = tmp_path / "outputs" / "grpo" / "checkpoints" / "checkpoint-3"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    with pytest.raises(ExperimentError, match="checkpoints of a run this loop did not start"):
+        loop._output_dir("train")
+    loop.started.add("train")
+    assert loop._output_dir("train") == (tmp_path / "outputs" / "grpo", True)
+
+    kept = [tmp_path / "logs" / "base", tmp_path / "logs" / "traces", tmp_path / "reports" / "base"]
+    removed = [
+        tmp_path / "logs" / "base-warm",
+        tmp_path / "logs" / "base-tuned",
+        tmp_path / "reports" / "base-warm",
+        tmp_path / "outputs" / "sft",
+    ]
+    for folder in kept + removed:
+        folder.mkdir(parents=True, exist_ok=True)
+    loop._save_state()
+    said: list[str] = []
+    loop.restart(said.append)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in removed)
+    assert not (tmp_path / "outputs" / "grpo").exists() and not loop.state_path.exists()
+    assert len(said) == 6 and not loop.started
+
+    loop._save_state()  # a state written for another tasks.yaml is not mixed with this one
+    changed = json.loads(tasks.read_text())
+    changed["tasks"][0]["limit"] = 2
+    write_yaml(tasks, changed)
+    with pytest.raises(ExperimentError, match=r"changed since .* pass --restart"):
+        Loop(load_experiment(tasks), tasks).run(say=lambda _: None)

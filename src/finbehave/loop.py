@@ -18,8 +18,11 @@ experiment's; training outputs are the recipes' ``output_dir`` or ``outputs/<rec
 ``<report>-loop/loop.json`` records each finished stage and its outputs. Rerunning the command
 skips every finished stage whose outputs still exist and continues with the first one that is
 not; an evaluation resumes its finished samples (``eval_set``), training resumes its last
-checkpoint. A tasks.yaml that changed since the state was written is refused (``--restart``
-forgets the state: stages run again, reusing finished logs and checkpoints).
+checkpoint (only a run the loop itself began: a training output folder with another run's
+checkpoints is refused). A tasks.yaml that changed since the state was written is refused.
+``--restart`` starts over: it deletes the state and what only the loop writes (the SFT and GRPO
+output folders, ``<log_dir>-warm``/``-tuned``, ``<report>-warm``); the evaluation logs of
+``evaluate`` and ``traces`` are kept, and ``eval_set`` reuses what still fits.
 
 Errors: ``ExperimentError`` for a configuration the loop cannot run (one line, exit 2);
 ``LoopIncomplete`` when an evaluation did not finish (run the command again, exit 1); the
@@ -29,6 +32,7 @@ training and report errors of the stages themselves.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,6 +129,7 @@ class Loop:
         self.folder = _sibling(self.report, "-loop")
         self.state_path = self.folder / STATE
         self.outputs: dict[str, dict[str, Any]] = {}
+        self.started: set[str] = set()
 
     # --- which stages, and what they wrote ----------------------------------------------------
 
@@ -142,22 +147,68 @@ class Loop:
             {"experiment": self.experiment.model_dump(mode="json"), "log_dir": str(self.log_dir)}
         )
 
-    def _load_state(self, restart: bool) -> None:
-        if restart or not self.state_path.is_file():
+    def _load_state(self) -> None:
+        if not self.state_path.is_file():
             return
         state = json.loads(self.state_path.read_text(encoding="utf-8"))
         if state.get("digest") != self.digest():
             raise ExperimentError(
                 f"{self.source} changed since {self.state_path} was written; pass --restart to "
-                "run every stage again (finished logs and checkpoints are reused)"
+                "run the loop again from the start"
             )
         self.outputs = dict(state.get("stages", {}))
+        self.started = set(state.get("started", []))
 
     def _save_state(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         state = {"version": 1, "experiment": str(self.source), "digest": self.digest()}
+        state["started"] = sorted(self.started)
         state["stages"] = self.outputs
         write_text_atomic(self.state_path, json.dumps(state, indent=2) + "\n")
+
+    def _training_outputs(self) -> dict[str, Path]:
+        """The output folders of the loop's training stages."""
+        from finbehave.training.recipe import default_output_dir, load_recipe
+        from finbehave.training.sft_recipe import SFTRecipe
+
+        recipe = self.training.recipe
+        found = {"train": default_output_dir(load_recipe(recipe), recipe)}
+        if self.training.sft is not None:
+            sft = self.training.sft.recipe
+            found["sft"] = default_output_dir(load_recipe(sft, SFTRecipe), sft)
+        return found
+
+    def restart(self, say: Say) -> None:
+        """Forget the state and delete what the loop alone wrote (not the evaluation logs)."""
+        owned = [
+            self.state_path,
+            _sibling(self.log_dir, "-warm"),
+            _sibling(self.log_dir, "-tuned"),
+            _sibling(self.report, "-warm"),
+            *self._training_outputs().values(),
+        ]
+        for path in owned:
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            else:
+                continue
+            say(f"restart: removed {path}")
+        self.outputs, self.started = {}, set()
+
+    def _output_dir(self, stage: str) -> tuple[Path, bool]:
+        """A training stage's output folder, and whether to resume it (only if the loop began it)."""
+        from finbehave.training.runs import CHECKPOINTS, last_checkpoint
+
+        output = self._training_outputs()[stage]
+        checkpoint = last_checkpoint(output / CHECKPOINTS)
+        if checkpoint is not None and stage not in self.started:
+            raise ExperimentError(
+                f"{output} already has checkpoints of a run this loop did not start; delete it, "
+                "set the recipe's output_dir, or pass --restart"
+            )
+        return output, checkpoint is not None
 
     @staticmethod
     def _outputs_exist(outputs: dict[str, Any]) -> bool:
@@ -219,7 +270,7 @@ class Loop:
             logs = [Path(p) for p in done["evaluate_warm"]["logs"]]
             return self._report(logs, _sibling(self.report, "-warm"), WARM)
         if stage == "train":
-            return self._train(progress)
+            return self._train(say, progress)
         if stage == "evaluate_tuned":
             tuned = done["train"]
             experiment = self._with_model(TUNED, tuned["eval_model"], tuned["eval_model_args"])
@@ -230,17 +281,12 @@ class Loop:
         raise ValueError(f"unknown stage {stage!r}")
 
     def _sft(self, say: Say, progress: Progress | None) -> dict[str, Any]:
-        from finbehave.training.recipe import default_output_dir, load_recipe
-        from finbehave.training.runs import CHECKPOINTS, last_checkpoint
         from finbehave.training.sft import sft
-        from finbehave.training.sft_recipe import SFTRecipe
 
         entry = self.training.sft
         assert entry is not None
         logs = [Path(p) for p in self.outputs.get("traces", {}).get("logs", [])] + entry.logs
-        recipe = load_recipe(entry.recipe, SFTRecipe)
-        output = default_output_dir(recipe, entry.recipe)
-        resume = last_checkpoint(output / CHECKPOINTS) is not None
+        output, resume = self._output_dir("sft")
         if resume:
             say(f"sft: resuming {output}")
         result = sft(entry.recipe, logs, entry.where, entry.runs, output, resume, progress=progress)
@@ -258,18 +304,18 @@ class Loop:
             "paths": [str(result.run_card), str(target)],
         }
 
-    def _train(self, progress: Progress | None) -> dict[str, Any]:
-        from finbehave.training.recipe import default_output_dir, load_recipe
-        from finbehave.training.runs import CHECKPOINTS, last_checkpoint
+    def _train(self, say: Say, progress: Progress | None) -> dict[str, Any]:
         from finbehave.training.trainer import train
 
         source = "report_warm" if "sft" in self.outputs else "report"
         diagnosis = self.outputs[source]["diagnosis"]
         init = self.outputs.get("sft", {}).get("trained")
-        recipe = self.training.recipe
-        output = default_output_dir(load_recipe(recipe), recipe)
-        resume = last_checkpoint(output / CHECKPOINTS) is not None
-        result = train(recipe, diagnosis, output, resume, progress=progress, init_adapter=init)
+        output, resume = self._output_dir("train")
+        if resume:
+            say(f"train: resuming {output}")
+        result = train(
+            self.training.recipe, diagnosis, output, resume, progress=progress, init_adapter=init
+        )
         return {**self._trained(result), "diagnosis": diagnosis}
 
     def _compare(self) -> dict[str, Any]:
@@ -307,7 +353,10 @@ class Loop:
         on_stage: Callable[[str], None] | None = None,
     ) -> LoopResult:
         """Run the stages not yet finished, in order (``stop_after``: stop after that stage)."""
-        self._load_state(restart)
+        if restart:
+            self.restart(say)
+        else:
+            self._load_state()
         result = LoopResult(self.state_path, self.outputs)
         stages = self.stages()
         if stop_after is not None and stop_after not in stages:
@@ -325,6 +374,8 @@ class Loop:
                 for later in stages[stages.index(stage) :]:
                     self.outputs.pop(later, None)
                 say(f"{stage}: running")
+                self.started.add(stage)
+                self._save_state()
                 started = time.perf_counter()
                 outputs = self.run_stage(stage, say, progress)
                 outputs["seconds"] = round(time.perf_counter() - started, 1)

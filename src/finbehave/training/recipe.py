@@ -55,6 +55,33 @@ class LoraSpec(_Strict):
     alpha: int = Field(default=32, ge=1)
     dropout: float = Field(default=0.05, ge=0, lt=1)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    layers_to_transform: list[int] | None = Field(
+        default=None,
+        description="Adapt only these layers (indices from 0); the backward pass then stops at "
+        "the lowest of them. Needs target_modules as a list of module names.",
+    )
+
+    @model_validator(mode="after")
+    def _layers_need_names(self) -> LoraSpec:
+        if self.layers_to_transform is not None and self.target_modules == "all-linear":
+            raise ValueError(
+                "layers_to_transform needs target_modules as a list of module names, e.g. "
+                "[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]"
+            )
+        return self
+
+    def peft_config(self) -> Any:
+        """The PEFT ``LoraConfig`` for a causal LM."""
+        from peft import LoraConfig
+
+        return LoraConfig(
+            r=self.r,
+            lora_alpha=self.alpha,
+            lora_dropout=self.dropout,
+            target_modules=self.target_modules,
+            layers_to_transform=self.layers_to_transform,
+            task_type="CAUSAL_LM",
+        )
 
 
 class GRPOSpec(_Strict):

@@ -173,19 +173,9 @@ def sft_config(plan: SFTPlan, **overrides: Any) -> Any:
 def build_sft_trainer(plan: SFTPlan, callbacks: Sequence[Any] = (), **overrides: Any) -> Any:
     """TRL's ``SFTTrainer`` on the plan's pre-tokenized examples, with LoRA unless full."""
     from datasets import Dataset
-    from peft import LoraConfig
     from trl import SFTTrainer
 
-    lora = plan.recipe.lora
-    peft_config = None
-    if not plan.recipe.full_finetune:
-        peft_config = LoraConfig(
-            r=lora.r,
-            lora_alpha=lora.alpha,
-            lora_dropout=lora.dropout,
-            target_modules=lora.target_modules,
-            task_type="CAUSAL_LM",
-        )
+    peft_config = None if plan.recipe.full_finetune else plan.recipe.lora.peft_config()
     return SFTTrainer(
         model=plan.base,
         args=sft_config(plan, **overrides),

@@ -253,7 +253,6 @@ def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides
     With ``init_adapter`` (a LoRA adapter), training continues that adapter (no new LoRA).
     """
     from datasets import Dataset
-    from peft import LoraConfig
     from transformers import AutoTokenizer
     from trl import GRPOTrainer
 
@@ -262,7 +261,6 @@ def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides
     base = resolve_model(plan.recipe)
     tokenizer = ensure_tool_template(AutoTokenizer.from_pretrained(base))
     reward = plan.reward()
-    lora = plan.recipe.lora
     model: Any = base
     peft_config = None
     init = plan.recipe.init_adapter
@@ -270,13 +268,7 @@ def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides
         model = _adapted_model(plan, base)
         overrides = {"model_init_kwargs": None, **overrides}
     elif not plan.recipe.full_finetune:
-        peft_config = LoraConfig(
-            r=lora.r,
-            lora_alpha=lora.alpha,
-            lora_dropout=lora.dropout,
-            target_modules=lora.target_modules,
-            task_type="CAUSAL_LM",
-        )
+        peft_config = plan.recipe.lora.peft_config()
     with warnings.catch_warnings():  # environment_factory is experimental in TRL; we pin TRL
         warnings.filterwarnings("ignore", "You are using 'environment_factory'", UserWarning)
         return GRPOTrainer(
