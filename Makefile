@@ -39,4 +39,4 @@ reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
 
 clean:
-	rm -rf $(VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop
+	rm -rf $(VENV) logs outputs reports/experiment reports/experiment-loop reports/experiment-warm

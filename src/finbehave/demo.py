@@ -26,6 +26,7 @@ from pathlib import Path
 from rich.console import Console
 
 from finbehave.diagnosis import load_diagnosis
+from finbehave.experiment import load_experiment
 from finbehave.loop import run_loop
 
 console = Console()
@@ -49,7 +50,12 @@ def _accuracy(diagnosis_path: str) -> None:
     console.print(f"  diagnosis of {diagnosis.subject}: weakest {diagnosis.weakest_summary()}")
 
 
-def _has_training_extra() -> bool:
+def _can_train(tasks: Path) -> bool:
+    """Whether the loop can go past the report; says why not."""
+    training = load_experiment(tasks).training
+    if training is None or training.base_model is None:
+        console.print(f"skipped training: {tasks.name} has no training: entry with base_model")
+        return False
     try:
         import peft  # noqa: F401
         import trl  # noqa: F401
@@ -69,7 +75,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation chatter
     started = time.perf_counter()
     shutil.rmtree(args.log_dir, ignore_errors=True)  # the demo always evaluates afresh
-    train = not args.no_loop and _has_training_extra()
+    train = not args.no_loop and _can_train(args.tasks)
     console.rule("[bold]finbehave loop tasks.yaml: scripted agents and SmolLM2-135M (CPU)")
     result = run_loop(
         args.tasks,

@@ -43,6 +43,7 @@ from finbehave.experiment import (
     Experiment,
     ExperimentError,
     ModelEntry,
+    TrainingEntry,
     check_experiment,
     load_experiment,
     run_experiment,
@@ -95,23 +96,35 @@ class Loop:
     """One experiment's loop: its stages, their outputs and the state file."""
 
     def __init__(self, experiment: Experiment, source: Path, log_dir: Path | None = None) -> None:
-        training = experiment.training
-        if training is None or training.base_model is None:
-            raise ExperimentError(
-                f"{source}: finbehave loop needs training: with recipe: and base_model: (the "
-                "model to retrain)"
-            )
         if experiment.report is None:
             raise ExperimentError(
                 f"{source}: finbehave loop needs report: (the diagnosis goes there)"
             )
-        base = experiment.models[training.base_model]
+        self.experiment = experiment
+        self.source = source
+        self._training = experiment.training
+        self.log_dir = Path(log_dir or experiment.log_dir)
+        self.report = Path(experiment.report)
+        self.folder = _sibling(self.report, "-loop")
+        self.state_path = self.folder / STATE
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self.started: set[str] = set()
+        if self._training is not None:
+            self._check_training(self._training)
+
+    def _check_training(self, training: TrainingEntry) -> None:
+        source, models = self.source, self.experiment.models
+        if training.base_model is None:
+            raise ExperimentError(
+                f"{source}: finbehave loop needs training.base_model: (the model to retrain)"
+            )
+        base = models[training.base_model]
         if not base.model.startswith("finbehave/local"):
             raise ExperimentError(
                 f"{source}: training.base_model {training.base_model!r} is {base.model}; the loop "
                 "retrains a local model (finbehave/local[/<path>])"
             )
-        taken = {WARM, TUNED} & set(experiment.models)
+        taken = {WARM, TUNED} & set(models)
         if taken:
             raise ExperimentError(
                 f"{source}: models: {', '.join(sorted(taken))} is the name the loop gives the "
@@ -120,22 +133,32 @@ class Loop:
         sft = training.sft
         if sft is not None and sft.traces is not None:
             check_experiment(load_experiment(sft.traces), sft.traces)
-        self.experiment = experiment
-        self.source = source
-        self.training = training
-        self.base: ModelEntry = base
-        self.log_dir = Path(log_dir or experiment.log_dir)
-        self.report = Path(experiment.report)
-        self.folder = _sibling(self.report, "-loop")
-        self.state_path = self.folder / STATE
-        self.outputs: dict[str, dict[str, Any]] = {}
-        self.started: set[str] = set()
+
+    def _no_training(self) -> ExperimentError:
+        return ExperimentError(
+            f"{self.source}: finbehave loop needs training: with recipe: and base_model: (the "
+            "model to retrain), or --stop-after report"
+        )
+
+    @property
+    def training(self) -> TrainingEntry:
+        """The experiment's ``training:`` entry (stages after ``report`` need one)."""
+        if self._training is None:
+            raise self._no_training()
+        return self._training
+
+    @property
+    def base(self) -> ModelEntry:
+        """The model being retrained."""
+        return self.experiment.models[self.training.base_model or ""]
 
     # --- which stages, and what they wrote ----------------------------------------------------
 
     def stages(self) -> list[str]:
         """The stages this experiment runs, in order."""
-        sft = self.training.sft
+        if self._training is None:
+            return ["evaluate", "report"]
+        sft = self._training.sft
         skip = set() if sft else {"sft", "evaluate_warm", "report_warm"}
         if sft is None or sft.traces is None:
             skip.add("traces")
@@ -171,10 +194,12 @@ class Loop:
         from finbehave.training.recipe import default_output_dir, load_recipe
         from finbehave.training.sft_recipe import SFTRecipe
 
-        recipe = self.training.recipe
+        if self._training is None:
+            return {}
+        recipe = self._training.recipe
         found = {"train": default_output_dir(load_recipe(recipe), recipe)}
-        if self.training.sft is not None:
-            sft = self.training.sft.recipe
+        if self._training.sft is not None:
+            sft = self._training.sft.recipe
             found["sft"] = default_output_dir(load_recipe(sft, SFTRecipe), sft)
         return found
 
@@ -232,7 +257,7 @@ class Loop:
         )
 
     @staticmethod
-    def _report(logs: list[Path], folder: Path, subject: str) -> dict[str, Any]:
+    def _report(logs: list[Path], folder: Path, subject: str | None) -> dict[str, Any]:
         from finbehave.reports.build import build_report
         from finbehave.reports.logs import Source
 
@@ -247,14 +272,15 @@ class Loop:
     def run_stage(self, stage: str, say: Say, progress: Progress | None) -> dict[str, Any]:
         """Run one stage (its inputs are earlier stages' recorded outputs); returns its outputs."""
         done = self.outputs
-        sft = self.training.sft
         if stage == "evaluate":
             logs = self._evaluate(self.experiment, self.log_dir, [])
             return {"logs": [str(p) for p in logs], "paths": [str(p) for p in logs]}
         if stage == "report":
             logs = [Path(p) for p in done["evaluate"]["logs"]]
-            return self._report(logs, self.report, self.training.base_model or "")
+            subject = self._training.base_model if self._training else None
+            return self._report(logs, self.report, subject)
         if stage == "traces":
+            sft = self.training.sft
             assert sft is not None and sft.traces is not None
             traces = load_experiment(sft.traces)
             logs = self._evaluate(traces, Path(traces.log_dir), [])
@@ -353,12 +379,14 @@ class Loop:
         on_stage: Callable[[str], None] | None = None,
     ) -> LoopResult:
         """Run the stages not yet finished, in order (``stop_after``: stop after that stage)."""
+        stages = self.stages()
+        if self._training is None and stop_after != "report":
+            raise self._no_training()
         if restart:
             self.restart(say)
         else:
             self._load_state()
         result = LoopResult(self.state_path, self.outputs)
-        stages = self.stages()
         if stop_after is not None and stop_after not in stages:
             raise ExperimentError(
                 f"--stop-after {stop_after}: not a stage of this loop ({', '.join(stages)})"
