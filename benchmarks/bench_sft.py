@@ -1,14 +1,15 @@
 """SFT step time on SmolLM2-135M: our ``finbehave sft`` trainer against a bare TRL ``SFTTrainer``.
 
-    python benchmarks/bench_sft.py [--steps 4] [--repeats 2] [--traces 8] [--full]
+    python benchmarks/bench_sft.py [--steps 4] [--repeats 2] [--traces 8] [--all-layers]
 
 Traces: the scripted ``careful`` and ``no_schema`` policies on train-split items of the embedded
 dataset (Inspect logs written to a temporary folder), rendered with SmolLM2's tokenizer and the
-tool template (~1.7k-5k tokens each, median ~1.9k; 200-450 of them assistant tokens). Both
-trainers get the same pre-tokenized examples, LoRA (or full fine-tuning with ``--full``) and
-settings; the bare one is built directly from TRL. One trace per step (batch 1). Per-step wall
-time excludes the first (warm-up) step; runs alternate to share machine noise. Prints s/step and
-tokens/s per run and the ratio ours / bare (goal <= 1.05: our plumbing costs nothing per step).
+tool template (~1.7k-5k tokens each, median ~1.9k; 200-450 of them assistant tokens). Settings:
+``training/sft_cpu.yaml`` (LoRA on the top ten layers; ``--all-layers`` for every layer), one
+trace per step. Both trainers get the same pre-tokenized examples, LoRA and config; the bare one
+is built directly from TRL. Per-step wall time excludes the first (warm-up) step; runs alternate
+to share machine noise. Prints s/step and tokens/s per run and the ratio ours / bare (goal
+<= 1.05: our plumbing costs nothing per step).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from trl import SFTTrainer
 
 from finbehave.tasks.finqa import finqa, finqa_reasoning
 from finbehave.training.sft import SFTPlan, build_sft_trainer, load_tokenizer, plan_sft, sft_config
+from finbehave.yamlio import load_yaml
 
 GOAL = 1.05
+SHIPPED = Path(__file__).resolve().parents[1] / "training" / "sft_cpu.yaml"
 
 
 class StepTimer(TrainerCallback):
@@ -86,7 +89,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4, help="timed steps per run (plus 1)")
     parser.add_argument("--repeats", type=int, default=2, help="runs per trainer")
     parser.add_argument("--traces", type=int, default=8, help="items per task and policy")
-    parser.add_argument("--full", action="store_true", help="full fine-tuning instead of LoRA")
+    parser.add_argument(
+        "--all-layers", action="store_true", help="LoRA on every layer (the recipe: top ten)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-sft-") as tmp:
         work = Path(tmp)
@@ -97,24 +102,21 @@ def main() -> None:
                 limit=args.traces,
                 log_dir=str(work / "logs"),
             )
+        fields = load_yaml(SHIPPED, "training recipe")
+        fields["sft"] |= {"max_steps": args.steps + 1, "gradient_accumulation_steps": 1}
+        fields["sft"] |= {"max_length": 8192}
+        if args.all_layers:
+            fields["lora"] = {"r": 16, "alpha": 32, "dropout": 0.0}
         recipe = work / "sft.yaml"
-        recipe.write_text(
-            json.dumps(
-                {
-                    "model": "smollm2",
-                    "full_finetune": args.full,
-                    "lora": {"r": 16, "alpha": 32, "dropout": 0.0},
-                    "sft": {"max_steps": args.steps + 1, "use_cpu": True, "max_length": 8192},
-                }
-            )
-        )
+        recipe.write_text(json.dumps(fields))
         plan = plan_sft(recipe, [work / "logs"], output_dir=work / "out")
         lengths = [len(e["input_ids"]) for e in plan.examples]
         steps = args.steps + 1
         print(
             f"{len(plan.examples)} traces, tokens per trace median {statistics.median(lengths):.0f}"
             f" (min {min(lengths)}, max {max(lengths)}); {steps} steps per run, batch 1,"
-            f" {'full fine-tuning' if args.full else 'LoRA r=16'}; load {os.getloadavg()[0]:.1f}"
+            f" LoRA r=16 on {'every layer' if args.all_layers else 'the top ten layers'};"
+            f" load {os.getloadavg()[0]:.1f}"
         )
         times: dict[str, list[float]] = {"ours": [], "bare": []}
         for _ in range(args.repeats):

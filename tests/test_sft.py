@@ -366,3 +366,19 @@ def test_interrupted_sft_resumes_and_its_adapter_starts_grpo(
     (moved / "adapter_config.json").write_text(json.dumps(config))
     with pytest.raises(RecipeError, match=r"was trained on .* set model: to the adapter's base"):
         build_trainer(plan_run(grpo, init_adapter=moved, allow_eval_only=True))
+
+
+def test_shipped_sft_recipe_is_valid_and_lora_layers_need_module_names(tmp_path: Path) -> None:
+    from finbehave.training.recipe import RecipeError, load_recipe
+    from finbehave.training.sft_recipe import SFTRecipe
+
+    root = Path(__file__).resolve().parents[1]
+    recipe = load_recipe(root / "training" / "sft_cpu.yaml", SFTRecipe)
+    assert recipe.model == "smollm2" and recipe.sft.use_cpu and not recipe.full_finetune
+    assert recipe.lora.layers_to_transform == list(range(20, 30))
+    bad = write_recipe(tmp_path / "bad.yaml", lora={"layers_to_transform": [1]})
+    with pytest.raises(RecipeError, match="layers_to_transform needs target_modules as a list"):
+        load_recipe(bad, SFTRecipe)
+    length = write_recipe(tmp_path / "len.yaml", sft={"too_long": "cut"})
+    with pytest.raises(RecipeError, match=r"field sft\.too_long: Input should be 'drop' or"):
+        load_recipe(length, SFTRecipe)
