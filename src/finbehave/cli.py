@@ -370,6 +370,13 @@ def train(
             help="Allow items of datasets published for evaluation only (e.g. the Snorkel set)."
         ),
     ] = False,
+    init_adapter: Annotated[
+        Path | None,
+        typer.Option(
+            help="Continue a warm start: `finbehave sft`'s adapter/ (or model/); overrides the "
+            "recipe's init_adapter."
+        ),
+    ] = None,
 ) -> None:
     """Retrain the weakest behaviours: GRPO (TRL) with a LoRA adapter in the evaluation's tools.
 
@@ -397,7 +404,13 @@ def train(
 
     try:
         result = run_training(
-            recipe, diagnosis, output, resume, allow_eval_only, progress=_show_step
+            recipe,
+            diagnosis,
+            output,
+            resume,
+            allow_eval_only,
+            progress=_show_step,
+            init_adapter=init_adapter,
         )
     except bad_input as exc:
         raise fail(str(exc)) from None
