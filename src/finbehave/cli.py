@@ -501,10 +501,14 @@ def sft(
         raise fail(f"sft needs the [train] extra ({exc}): pip install 'finbehave[train]'") from None
     target = result.adapter_dir or result.model_dir
     console.print(
-        f"trained {result.global_step} steps on {result.traces} traces -> {target}",
+        f"trained {result.global_step} steps on {result.traces} traces ({result.tokens} tokens, "
+        f"{result.trained_tokens} of them in the loss) -> {target}",
         highlight=False,
         soft_wrap=True,
     )
+    if result.left_out:
+        left_out = ", ".join(f"{n} {why}" for why, n in result.left_out.items())
+        console.print(f"left out: {left_out}", highlight=False, soft_wrap=True)
     _print_eval_command(result.eval_model, result.eval_model_args)
 
 

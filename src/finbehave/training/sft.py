@@ -80,6 +80,9 @@ class SFTResult:
     model_dir: Path | None = None
     resumed_from: Path | None = None
     last_log: dict[str, Any] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)
+    tokens: int = 0
+    trained_tokens: int = 0
 
 
 def load_tokenizer(base: str) -> Any:
@@ -249,4 +252,7 @@ def sft(
         model_dir=outcome.model_dir,
         resumed_from=checkpoint,
         last_log=outcome.last_log,
+        left_out=dict(plan.left_out),
+        tokens=plan.tokens,
+        trained_tokens=plan.trained_tokens,
     )
