@@ -382,3 +382,19 @@ def test_shipped_sft_recipe_is_valid_and_lora_layers_need_module_names(tmp_path:
     length = write_recipe(tmp_path / "len.yaml", sft={"too_long": "cut"})
     with pytest.raises(RecipeError, match=r"field sft\.too_long: Input should be 'drop' or"):
         load_recipe(length, SFTRecipe)
+
+
+@pytest.mark.train
+def test_cli_trains_and_prints_the_eval_command(
+    train_logs: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    recipe = sft_recipe(tmp_path / "r.yaml", tiny_model, max_steps=1, max_length=64)
+    out = tmp_path / "out"
+    result = _cli("--recipe", str(recipe), "--logs", str(train_logs), "--output", str(out))
+    assert result.exit_code == 2 and "raise sft.max_length" in result.output  # all too long
+    recipe = sft_recipe(tmp_path / "r.yaml", tiny_model, max_steps=1)
+    args = ["--recipe", str(recipe), "--logs", str(train_logs), "--output", str(out)]
+    result = _cli(*args, "--run", "finbehave/scripted/careful")
+    assert result.exit_code == 0, result.output
+    assert "trained 1 steps on 1 traces" in result.output
+    assert f"-M adapter={(out / 'adapter').resolve()}" in result.output
