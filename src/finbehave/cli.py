@@ -347,6 +347,42 @@ def report(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _bad_training_input() -> tuple[type[Exception], ...]:
+    """The one-line input errors of train, sft and loop (exit 2)."""
+    from finbehave.diagnosis import DiagnosisError
+    from finbehave.rubrics.spec import RubricError
+    from finbehave.training.filters import FilterError
+    from finbehave.training.items import ItemSelectionError
+    from finbehave.training.recipe import RecipeError
+    from finbehave.training.runs import RunStateError
+    from finbehave.training.traces import TraceSelectionError
+
+    return (
+        RecipeError,
+        DiagnosisError,
+        FilterError,
+        TraceSelectionError,
+        ItemSelectionError,
+        RubricError,
+        DatasetError,
+        RunStateError,
+    )
+
+
+OutputOption = Annotated[
+    Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
+]
+ResumeOption = Annotated[
+    bool, typer.Option(help="Continue from the output folder's last checkpoint.")
+]
+AllowEvalOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        help="Allow items of datasets published for evaluation only (e.g. the Snorkel set)."
+    ),
+]
+
+
 @app.command()
 def train(
     recipe: Annotated[
@@ -358,18 +394,9 @@ def train(
             help="diagnosis.json from `finbehave report` (target items and reward weights)."
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option(help="Continue from the output folder's last checkpoint.")
-    ] = False,
-    allow_eval_only: Annotated[
-        bool,
-        typer.Option(
-            help="Allow items of datasets published for evaluation only (e.g. the Snorkel set)."
-        ),
-    ] = False,
+    output: OutputOption = None,
+    resume: ResumeOption = False,
+    allow_eval_only: AllowEvalOnlyOption = False,
     init_adapter: Annotated[
         Path | None,
         typer.Option(
@@ -386,22 +413,9 @@ def train(
     it prints. After a kill, the same command with --resume continues from the last checkpoint.
     Exit 2 on a bad recipe, diagnosis, items or output folder; 1 if training fails.
     """
-    from finbehave.diagnosis import DiagnosisError
-    from finbehave.rubrics.spec import RubricError
-    from finbehave.training.items import ItemSelectionError
-    from finbehave.training.recipe import RecipeError
-    from finbehave.training.trainer import RunStateError
     from finbehave.training.trainer import train as run_training
 
-    bad_input = (
-        RecipeError,
-        DiagnosisError,
-        ItemSelectionError,
-        RubricError,
-        DatasetError,
-        RunStateError,
-    )
-
+    bad_input = _bad_training_input()
     try:
         result = run_training(
             recipe,
@@ -454,16 +468,9 @@ def sft(
         list[str] | None,
         typer.Option("--run", help="Keep traces of these runs (tasks.yaml model key or model)."),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option(help="Continue from the output folder's last checkpoint.")
-    ] = False,
-    allow_eval_only: Annotated[
-        bool,
-        typer.Option(help="Allow traces of datasets published for evaluation only."),
-    ] = False,
+    output: OutputOption = None,
+    resume: ResumeOption = False,
+    allow_eval_only: AllowEvalOnlyOption = False,
 ) -> None:
     """Warm-start a model on selected traces: supervised fine-tuning (TRL SFT + LoRA).
 
@@ -474,23 +481,9 @@ def sft(
     it with GRPO via the recipe's init_adapter:), checkpoints and a run card. Exit 2 on a bad
     recipe, filter, log or output folder; 1 if training fails.
     """
-    from finbehave.rubrics.spec import RubricError
-    from finbehave.training.filters import FilterError
-    from finbehave.training.items import ItemSelectionError
-    from finbehave.training.recipe import RecipeError
-    from finbehave.training.runs import RunStateError
     from finbehave.training.sft import sft as run_sft
-    from finbehave.training.traces import TraceSelectionError
 
-    bad_input = (
-        RecipeError,
-        FilterError,
-        TraceSelectionError,
-        ItemSelectionError,
-        RubricError,
-        DatasetError,
-        RunStateError,
-    )
+    bad_input = _bad_training_input()
     try:
         result = run_sft(
             recipe, logs, where, run or (), output, resume, allow_eval_only, progress=_show_step
@@ -537,35 +530,19 @@ def loop(
     same command again after a crash or Ctrl-C; finished stages are skipped. Exit 2 on a bad
     experiment, recipe or filter; 1 when an evaluation did not finish.
     """
-    from finbehave.diagnosis import DiagnosisError
     from finbehave.experiment import ExperimentError
     from finbehave.loop import LoopIncomplete, run_loop
     from finbehave.reports.logs import ReportInputError
-    from finbehave.rubrics.spec import RubricError
-    from finbehave.training.filters import FilterError
-    from finbehave.training.items import ItemSelectionError
-    from finbehave.training.recipe import RecipeError
-    from finbehave.training.runs import RunStateError
-    from finbehave.training.traces import TraceSelectionError
 
-    bad_input = (
-        ExperimentError,
-        RecipeError,
-        DiagnosisError,
-        FilterError,
-        TraceSelectionError,
-        ItemSelectionError,
-        RubricError,
-        DatasetError,
-        RunStateError,
-        ReportInputError,
-    )
+    bad_input = (*_bad_training_input(), ExperimentError, ReportInputError)
 
     def say(line: str) -> None:
         console.print(f"[bold]loop[/] {escape(line)}", highlight=False, soft_wrap=True)
 
     try:
-        result = run_loop(file, log_dir, say, _show_step, restart, stop_after)
+        result = run_loop(
+            file, log_dir, say=say, progress=_show_step, restart=restart, stop_after=stop_after
+        )
     except bad_input as exc:
         raise fail(str(exc)) from None
     except LoopIncomplete as exc:

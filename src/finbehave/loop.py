@@ -250,11 +250,15 @@ class Loop:
             )
         return logs
 
-    def _with_model(self, name: str, model: str, args: dict[str, str]) -> Experiment:
-        entry = self.base.model_copy(update={"model": model, "args": {**self.base.args, **args}})
-        return self.experiment.model_copy(
+    def _evaluate_trained(self, name: str, trained: dict[str, Any]) -> dict[str, Any]:
+        """The base model's runs again, as run ``name``, with a training stage's result."""
+        args = {**self.base.args, **trained["eval_model_args"]}
+        entry = self.base.model_copy(update={"model": trained["eval_model"], "args": args})
+        experiment = self.experiment.model_copy(
             update={"models": {**self.experiment.models, name: entry}}
         )
+        logs = self._evaluate(experiment, _sibling(self.log_dir, f"-{name}"), [name])
+        return {"logs": [str(p) for p in logs], "paths": [str(p) for p in logs]}
 
     @staticmethod
     def _report(logs: list[Path], folder: Path, subject: str | None) -> dict[str, Any]:
@@ -288,20 +292,14 @@ class Loop:
         if stage == "sft":
             return self._sft(say, progress)
         if stage == "evaluate_warm":
-            warm = done["sft"]
-            experiment = self._with_model(WARM, warm["eval_model"], warm["eval_model_args"])
-            logs = self._evaluate(experiment, _sibling(self.log_dir, "-warm"), [WARM])
-            return {"logs": [str(p) for p in logs], "paths": [str(p) for p in logs]}
+            return self._evaluate_trained(WARM, done["sft"])
         if stage == "report_warm":
             logs = [Path(p) for p in done["evaluate_warm"]["logs"]]
             return self._report(logs, _sibling(self.report, "-warm"), WARM)
         if stage == "train":
             return self._train(say, progress)
         if stage == "evaluate_tuned":
-            tuned = done["train"]
-            experiment = self._with_model(TUNED, tuned["eval_model"], tuned["eval_model_args"])
-            logs = self._evaluate(experiment, _sibling(self.log_dir, "-tuned"), [TUNED])
-            return {"logs": [str(p) for p in logs], "paths": [str(p) for p in logs]}
+            return self._evaluate_trained(TUNED, done["train"])
         if stage == "compare":
             return self._compare()
         raise ValueError(f"unknown stage {stage!r}")
@@ -418,17 +416,9 @@ class Loop:
         return result
 
 
-def run_loop(
-    tasks: Path,
-    log_dir: Path | None = None,
-    say: Say = print,
-    progress: Progress | None = None,
-    restart: bool = False,
-    stop_after: str | None = None,
-    on_stage: Callable[[str], None] | None = None,
-) -> LoopResult:
-    """Load ``tasks`` (a tasks.yaml), check it, and run its loop (see the module docstring)."""
+def run_loop(tasks: Path, log_dir: Path | None = None, **options: Any) -> LoopResult:
+    """Load and check ``tasks`` (a tasks.yaml) and run its loop; ``options`` go to :meth:`Loop.run`
+    (``say``, ``progress``, ``restart``, ``stop_after``, ``on_stage``)."""
     experiment = load_experiment(tasks)
     check_experiment(experiment, tasks)
-    loop = Loop(experiment, tasks, log_dir)
-    return loop.run(say, progress, restart, stop_after, on_stage)
+    return Loop(experiment, tasks, log_dir).run(**options)

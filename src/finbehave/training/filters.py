@@ -70,24 +70,16 @@ def _not(value: Truth) -> Truth:
     return None if value is None else not value
 
 
-def _and(left: Predicate, right: Predicate) -> Predicate:
-    def both(scores: Mapping[str, float]) -> Truth:
+def _combine(left: Predicate, right: Predicate, dominant: bool) -> Predicate:
+    """Kleene ``and`` (``dominant=False``) or ``or`` (``dominant=True``) of two predicates."""
+
+    def combined(scores: Mapping[str, float]) -> Truth:
         a, b = left(scores), right(scores)
-        if a is False or b is False:
-            return False
-        return None if a is None or b is None else True
+        if a is dominant or b is dominant:
+            return dominant
+        return None if a is None or b is None else not dominant
 
-    return both
-
-
-def _or(left: Predicate, right: Predicate) -> Predicate:
-    def either(scores: Mapping[str, float]) -> Truth:
-        a, b = left(scores), right(scores)
-        if a is True or b is True:
-            return True
-        return None if a is None or b is None else False
-
-    return either
+    return combined
 
 
 def _missing(value: float | None) -> bool:
@@ -128,13 +120,13 @@ class _Parser:
     def or_expr(self) -> Predicate:
         predicate = self.and_expr()
         while self.take("word", "or"):
-            predicate = _or(predicate, self.and_expr())
+            predicate = _combine(predicate, self.and_expr(), dominant=True)
         return predicate
 
     def and_expr(self) -> Predicate:
         predicate = self.unary()
         while self.take("word", "and"):
-            predicate = _and(predicate, self.unary())
+            predicate = _combine(predicate, self.unary(), dominant=False)
         return predicate
 
     def unary(self) -> Predicate:

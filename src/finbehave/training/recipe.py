@@ -84,7 +84,22 @@ class LoraSpec(_Strict):
         )
 
 
-class GRPOSpec(_Strict):
+class RunSpec(_Strict):
+    """Settings every trainer has (TRL config names): precision, device, seed, saving, logging."""
+
+    bf16: bool = False
+    use_cpu: bool = False
+    gradient_checkpointing: bool = False
+    seed: int = 0
+    save_steps: int = Field(default=50, ge=1)
+    save_total_limit: int | None = Field(default=3, ge=1)
+    logging_steps: int = Field(default=1, ge=1)
+    report_to: list[str] = Field(
+        default_factory=list, description="Trackers, e.g. [tensorboard] or [wandb]."
+    )
+
+
+class GRPOSpec(RunSpec):
     """The GRPO settings passed to TRL's ``GRPOConfig`` (same names)."""
 
     num_generations: int = Field(default=4, ge=2, description="Rollouts per prompt (the group).")
@@ -103,16 +118,6 @@ class GRPOSpec(_Strict):
     use_vllm: bool = False
     vllm_mode: Literal["colocate", "server"] = "colocate"
     vllm_gpu_memory_utilization: float = Field(default=0.3, gt=0, le=1)
-    bf16: bool = False
-    use_cpu: bool = False
-    gradient_checkpointing: bool = False
-    seed: int = 0
-    save_steps: int = Field(default=50, ge=1)
-    save_total_limit: int | None = Field(default=3, ge=1)
-    logging_steps: int = Field(default=1, ge=1)
-    report_to: list[str] = Field(
-        default_factory=list, description="Trackers, e.g. [tensorboard] or [wandb]."
-    )
 
     @model_validator(mode="after")
     def _consistent(self) -> GRPOSpec:

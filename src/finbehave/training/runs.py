@@ -13,7 +13,7 @@ import json
 import platform
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -184,6 +184,21 @@ def _run_log_callback(path: Path, progress: Progress | None) -> Any:
                 progress(entry)
 
     return RunLog()
+
+
+@dataclass(kw_only=True)
+class RunResult:
+    """What a training run produced (``finbehave train`` and ``finbehave sft`` add their own)."""
+
+    output_dir: Path
+    run_card: Path
+    global_step: int
+    eval_model: str
+    eval_model_args: dict[str, str]
+    adapter_dir: Path | None = None
+    model_dir: Path | None = None
+    resumed_from: Path | None = None
+    last_log: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from finbehave.training.runs import (
     CHECKPOINTS,
     RUN_CARD,
     Progress,
+    RunResult,
     card_basics,
     check_run_state,
     config_settings,
@@ -66,20 +67,11 @@ class SFTPlan:
         return sum(len(example["input_ids"]) for example in self.examples)
 
 
-@dataclass
-class SFTResult:
-    """What an SFT run produced."""
+@dataclass(kw_only=True)
+class SFTResult(RunResult):
+    """What an SFT run produced: also the traces, tokens and what was left out."""
 
-    output_dir: Path
-    run_card: Path
-    global_step: int
     traces: int
-    eval_model: str
-    eval_model_args: dict[str, str]
-    adapter_dir: Path | None = None
-    model_dir: Path | None = None
-    resumed_from: Path | None = None
-    last_log: dict[str, Any] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)
     tokens: int = 0
     trained_tokens: int = 0

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from finbehave.training.recipe import SMOLLM2, LoraSpec, digest_of
+from finbehave.training.recipe import SMOLLM2, LoraSpec, RunSpec, digest_of
 
 RESUMABLE = ("sft.max_steps", "sft.num_train_epochs")  # may change on --resume
 
@@ -21,8 +21,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SFTSpec(_Strict):
-    """The settings passed to TRL's ``SFTConfig`` (same names), plus how long traces are handled."""
+class SFTSpec(RunSpec):
+    """The settings passed to TRL's ``SFTConfig`` (same names), plus how long traces are handled.
+
+    Precision, device, seed, saving and logging fields are :class:`RunSpec`'s, as for GRPO.
+    """
 
     learning_rate: float = Field(default=2e-4, gt=0)
     num_train_epochs: float = Field(default=1.0, gt=0, description="Passes over the traces.")
@@ -46,16 +49,6 @@ class SFTSpec(_Strict):
     warmup_steps: float = Field(default=0.0, ge=0, description="Steps, or a fraction when < 1.")
     weight_decay: float = Field(default=0.0, ge=0)
     max_grad_norm: float = Field(default=1.0, gt=0)
-    bf16: bool = False
-    use_cpu: bool = False
-    gradient_checkpointing: bool = False
-    seed: int = 0
-    save_steps: int = Field(default=50, ge=1)
-    save_total_limit: int | None = Field(default=3, ge=1)
-    logging_steps: int = Field(default=1, ge=1)
-    report_to: list[str] = Field(
-        default_factory=list, description="Trackers, e.g. [tensorboard] or [wandb]."
-    )
 
 
 class SFTRecipe(_Strict):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from finbehave.training.runs import (
     CHECKPOINTS,
     RUN_CARD,
     Progress,
+    RunResult,
     card_basics,
     check_run_state,
     config_settings,
@@ -83,20 +84,11 @@ class TrainingPlan:
         return RubricReward(self.rubric, self.weights, self.recipe.tolerance)
 
 
-@dataclass
-class TrainResult:
-    """What a run produced."""
+@dataclass(kw_only=True)
+class TrainResult(RunResult):
+    """What a GRPO run produced."""
 
-    output_dir: Path
-    run_card: Path
-    global_step: int
     items: list[str]
-    eval_model: str
-    eval_model_args: dict[str, str]
-    adapter_dir: Path | None = None
-    model_dir: Path | None = None
-    resumed_from: Path | None = None
-    last_log: dict[str, Any] = field(default_factory=dict)
 
 
 def plan_run(
