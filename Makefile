@@ -77,4 +77,4 @@ reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
 
 clean:
-	rm -rf $(VENV) $(VERIFIERS_VENV) $(OPENENV_VENV) logs outputs reports/experiment reports/demo-base reports/demo-loop
+	rm -rf $(VENV) $(VERIFIERS_VENV) $(OPENENV_VENV) logs outputs reports/experiment reports/experiment-loop reports/experiment-warm

@@ -1,7 +1,8 @@
-"""The demo's first step on a small experiment, and the loop skipped with a reason.
+"""The demo (``finbehave loop`` with commentary) on a small experiment without training: it
+evaluates and reports afresh and says why training is skipped.
 
-The whole ``make demo`` evaluates and trains SmolLM2-135M on the CPU for minutes; its steps are
-the experiment runner, the report builder and the trainer, each tested in its own module.
+The whole ``make demo`` evaluates and trains SmolLM2-135M on the CPU for minutes; its stages are
+the loop's, tested in tests/test_loop.py on the tiny model.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ models:
 """
 
 
-def test_demo_reports_the_experiment_and_says_why_the_loop_is_skipped(
+def test_demo_reports_the_experiment_and_says_why_training_is_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tasks = tmp_path / "tasks.yaml"
@@ -34,14 +35,13 @@ def test_demo_reports_the_experiment_and_says_why_the_loop_is_skipped(
     stale = tmp_path / "logs" / "experiment" / "stale.eval"
     stale.parent.mkdir(parents=True)
     stale.write_text("not a log")  # the demo always evaluates afresh
-    folders = {"--log-dir": "logs", "--reports": "reports", "--outputs": "outputs"}
-    argv = [str(arg) for key, value in folders.items() for arg in (key, tmp_path / value)]
-    monkeypatch.setattr(sys, "argv", ["demo", "--tasks", str(tasks), *argv])
+    argv = ["demo", "--tasks", str(tasks), "--log-dir", str(tmp_path / "logs")]
+    monkeypatch.setattr(sys, "argv", argv)
     demo.main()
     out = " ".join(capsys.readouterr().out.split())
     assert "careful accuracy 100% on 2 samples" in out
     assert "guesser accuracy 0% on 2 samples" in out
-    assert "skipped: tasks.yaml has no training: entry" in out
+    assert "skipped training: tasks.yaml has no training: entry" in out
     assert (tmp_path / "reports" / "experiment" / "index.html").is_file()
     assert not stale.exists()
-    assert not (tmp_path / "outputs").exists()  # nothing trained
+    assert not (tmp_path / "reports" / "experiment-loop" / "index.html").exists()  # no comparison

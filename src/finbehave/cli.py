@@ -348,6 +348,42 @@ def report(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _bad_training_input() -> tuple[type[Exception], ...]:
+    """The one-line input errors of train, sft and loop (exit 2)."""
+    from finbehave.diagnosis import DiagnosisError
+    from finbehave.rubrics.spec import RubricError
+    from finbehave.training.filters import FilterError
+    from finbehave.training.items import ItemSelectionError
+    from finbehave.training.recipe import RecipeError
+    from finbehave.training.runs import RunStateError
+    from finbehave.training.traces import TraceSelectionError
+
+    return (
+        RecipeError,
+        DiagnosisError,
+        FilterError,
+        TraceSelectionError,
+        ItemSelectionError,
+        RubricError,
+        DatasetError,
+        RunStateError,
+    )
+
+
+OutputOption = Annotated[
+    Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
+]
+ResumeOption = Annotated[
+    bool, typer.Option(help="Continue from the output folder's last checkpoint.")
+]
+AllowEvalOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        help="Allow items of datasets published for evaluation only (e.g. the Snorkel set)."
+    ),
+]
+
+
 @app.command()
 def train(
     recipe: Annotated[
@@ -359,18 +395,16 @@ def train(
             help="diagnosis.json from `finbehave report` (target items and reward weights)."
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option(help="Continue from the output folder's last checkpoint.")
-    ] = False,
-    allow_eval_only: Annotated[
-        bool,
+    output: OutputOption = None,
+    resume: ResumeOption = False,
+    allow_eval_only: AllowEvalOnlyOption = False,
+    init_adapter: Annotated[
+        Path | None,
         typer.Option(
-            help="Allow items of datasets published for evaluation only (e.g. the Snorkel set)."
+            help="Continue a warm start: `finbehave sft`'s adapter/ (or model/); overrides the "
+            "recipe's init_adapter."
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Retrain the weakest behaviours: GRPO (TRL) with a LoRA adapter in the evaluation's tools.
 
@@ -380,31 +414,19 @@ def train(
     it prints. After a kill, the same command with --resume continues from the last checkpoint.
     Exit 2 on a bad recipe, diagnosis, items or output folder; 1 if training fails.
     """
-    from finbehave.diagnosis import DiagnosisError
-    from finbehave.rubrics.spec import RubricError
-    from finbehave.training.items import ItemSelectionError
-    from finbehave.training.recipe import RecipeError
-    from finbehave.training.trainer import RunStateError
     from finbehave.training.trainer import train as run_training
 
-    bad_input = (
-        RecipeError,
-        DiagnosisError,
-        ItemSelectionError,
-        RubricError,
-        DatasetError,
-        RunStateError,
-    )
-
-    def show(log: dict) -> None:
-        if "step" not in log:
-            return
-        fields = [f"step {log['step']}"]
-        fields += [f"{k} {v:.3f}" for k, v in log.items() if k in ("loss", "reward")]
-        console.print("  ".join(fields), highlight=False)
-
+    bad_input = _bad_training_input()
     try:
-        result = run_training(recipe, diagnosis, output, resume, allow_eval_only, progress=show)
+        result = run_training(
+            recipe,
+            diagnosis,
+            output,
+            resume,
+            allow_eval_only,
+            progress=_show_step,
+            init_adapter=init_adapter,
+        )
     except bad_input as exc:
         raise fail(str(exc)) from None
     except ImportError as exc:
@@ -417,9 +439,131 @@ def train(
         highlight=False,
         soft_wrap=True,
     )
-    args = " ".join(f"-M {k}={v}" for k, v in result.eval_model_args.items())
+    _print_eval_command(result.eval_model, result.eval_model_args)
+
+
+def _show_step(log: dict) -> None:
+    """Print a TRL log dict as one progress line (training steps only)."""
+    if "step" not in log:
+        return
+    fields = [f"step {log['step']}"]
+    fields += [f"{k} {v:.3f}" for k, v in log.items() if k in ("loss", "reward")]
+    console.print("  ".join(fields), highlight=False)
+
+
+@app.command()
+def sft(
+    recipe: Annotated[Path, typer.Option(help="SFT recipe YAML, e.g. training/sft_cpu.yaml.")],
+    logs: Annotated[
+        list[Path],
+        typer.Option(help="Inspect logs (.eval/.json) or folders of them (repeatable)."),
+    ],
+    where: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep traces whose behaviour scores match, e.g. 'answer_correctness == 1 and "
+            "schema_inspection >= 0.5' (see training/README.md)."
+        ),
+    ] = None,
+    run: Annotated[
+        list[str] | None,
+        typer.Option("--run", help="Keep traces of these runs (tasks.yaml model key or model)."),
+    ] = None,
+    output: OutputOption = None,
+    resume: ResumeOption = False,
+    allow_eval_only: AllowEvalOnlyOption = False,
+) -> None:
+    """Warm-start a model on selected traces: supervised fine-tuning (TRL SFT + LoRA).
+
+    Rejection-sampling fine-tuning from any model's logs (a strong model's traces distilled into
+    a small one, or a model's own best traces): traces are selected by run and behaviour scores,
+    rendered in the chat format finbehave/local uses, and trained on the assistant turns only.
+    Train-split traces only. Writes the adapter (evaluate it with the command printed; continue
+    it with GRPO via the recipe's init_adapter:), checkpoints and a run card. Exit 2 on a bad
+    recipe, filter, log or output folder; 1 if training fails.
+    """
+    from finbehave.training.sft import sft as run_sft
+
+    bad_input = _bad_training_input()
+    try:
+        result = run_sft(
+            recipe, logs, where, run or (), output, resume, allow_eval_only, progress=_show_step
+        )
+    except bad_input as exc:
+        raise fail(str(exc)) from None
+    except ImportError as exc:
+        raise fail(f"sft needs the [train] extra ({exc}): pip install 'finbehave[train]'") from None
+    target = result.adapter_dir or result.model_dir
     console.print(
-        f"evaluate: inspect eval finbehave/finqa --model {result.eval_model} {args}".rstrip(),
+        f"trained {result.global_step} steps on {result.traces} traces ({result.tokens} tokens, "
+        f"{result.trained_tokens} of them in the loss) -> {target}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if result.left_out:
+        left_out = ", ".join(f"{n} {why}" for why, n in result.left_out.items())
+        console.print(f"left out: {left_out}", highlight=False, soft_wrap=True)
+    _print_eval_command(result.eval_model, result.eval_model_args)
+
+
+@app.command()
+def loop(
+    file: Annotated[Path, typer.Argument(help="The experiment file, e.g. tasks.yaml.")] = Path(
+        "tasks.yaml"
+    ),
+    log_dir: Annotated[Path | None, typer.Option(help="Override the experiment's log_dir.")] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            help="Forget the recorded stages and run each again (logs and checkpoints are reused)."
+        ),
+    ] = False,
+    stop_after: Annotated[
+        str | None, typer.Option(help="Stop after this stage (e.g. report).")
+    ] = None,
+) -> None:
+    """The whole loop in one command: evaluate, diagnose, warm-start, retrain, evaluate, compare.
+
+    Stages: evaluate (finbehave run) -> report + diagnosis of training.base_model -> [traces ->
+    sft -> evaluate_warm -> report_warm, with training.sft:] -> train (GRPO from the diagnosis,
+    continuing the warm start) -> evaluate_tuned (same tasks: the held-out items) -> compare
+    (<report>-loop/index.html). Each stage writes where its own command would. Resumable: run the
+    same command again after a crash or Ctrl-C; finished stages are skipped. Exit 2 on a bad
+    experiment, recipe or filter; 1 when an evaluation did not finish.
+    """
+    from finbehave.experiment import ExperimentError
+    from finbehave.loop import LoopIncomplete, run_loop
+    from finbehave.reports.logs import ReportInputError
+
+    bad_input = (*_bad_training_input(), ExperimentError, ReportInputError)
+
+    def say(line: str) -> None:
+        console.print(f"[bold]loop[/] {escape(line)}", highlight=False, soft_wrap=True)
+
+    try:
+        result = run_loop(
+            file, log_dir, say=say, progress=_show_step, restart=restart, stop_after=stop_after
+        )
+    except bad_input as exc:
+        raise fail(str(exc)) from None
+    except LoopIncomplete as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    except ImportError as exc:
+        raise fail(
+            f"the loop needs the [train] extra ({exc}): pip install 'finbehave[train]'"
+        ) from None
+    for stage, outputs in result.outputs.items():
+        if "weakest" in outputs:
+            say(f"{stage}: weakest {outputs['weakest']}")
+    if result.comparison is not None:
+        console.print(f"comparison: {result.comparison}", highlight=False, soft_wrap=True)
+    console.print(f"state:      {result.state}", highlight=False, soft_wrap=True)
+
+
+def _print_eval_command(model: str, model_args: dict[str, str]) -> None:
+    args = " ".join(f"-M {k}={v}" for k, v in model_args.items())
+    console.print(
+        f"evaluate: inspect eval finbehave/finqa --model {model} {args}".rstrip(),
         highlight=False,
         markup=False,
         soft_wrap=True,

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from finbehave.data.store import DatasetError, dataset_path
 from finbehave.validation import one_line
@@ -80,14 +80,37 @@ class ModelEntry(BaseModel):
         return value
 
 
+class SFTEntry(BaseModel):
+    """The loop's optional warm start (``finbehave sft``) before GRPO."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipe: Path = Field(description="SFT recipe, e.g. training/sft_cpu.yaml.")
+    traces: Path | None = Field(
+        default=None,
+        description="An experiment file whose runs write the traces (train split); the loop "
+        "runs it first (resumable) and trains on its logs.",
+    )
+    logs: list[Path] = Field(default_factory=list, description="Further logs or log folders.")
+    where: str | None = Field(default=None, description="The --where filter over the traces.")
+    runs: list[str] = Field(default_factory=list, description="Keep traces of these runs only.")
+
+    @model_validator(mode="after")
+    def _has_traces(self) -> SFTEntry:
+        if self.traces is None and not self.logs:
+            raise ValueError("give traces: (an experiment file) or logs: (log folders)")
+        return self
+
+
 class TrainingEntry(BaseModel):
-    """What ``finbehave train`` uses when run from this experiment."""
+    """What ``finbehave train`` (and ``finbehave loop``) use when run from this experiment."""
 
     model_config = ConfigDict(extra="forbid")
 
     recipe: Path
     diagnosis: Path | None = None
     base_model: str | None = Field(default=None, description="Key in models: the base model.")
+    sft: SFTEntry | None = Field(default=None, description="finbehave loop: warm start first.")
 
 
 class Experiment(BaseModel):
@@ -160,10 +183,20 @@ def _resolve_paths(experiment: Experiment, base: Path) -> Experiment:
         "rubric": resolve(experiment.rubric),
     }
     if experiment.training is not None:
+        sft = experiment.training.sft
+        if sft is not None:
+            sft = sft.model_copy(
+                update={
+                    "recipe": resolve(sft.recipe),
+                    "traces": resolve(sft.traces),
+                    "logs": [resolve(p) for p in sft.logs],
+                }
+            )
         updates["training"] = experiment.training.model_copy(
             update={
                 "recipe": resolve(experiment.training.recipe),
                 "diagnosis": resolve(experiment.training.diagnosis),
+                "sft": sft,
             }
         )
     return experiment.model_copy(update=updates)
@@ -177,6 +210,8 @@ def check_experiment(experiment: Experiment, source: Path) -> None:
         raise ExperimentError(
             f"{source}: training.recipe: {experiment.training.recipe} does not exist; fix the path"
         )
+    if experiment.training is not None and experiment.training.sft is not None:
+        _check_sft(experiment.training.sft, source)
     for i, entry in enumerate(experiment.tasks):
         try:
             dataset_path(entry.dataset)
@@ -201,6 +236,24 @@ def check_experiment(experiment: Experiment, source: Path) -> None:
             f"{source}: training.base_model: {base!r} is not a key "
             f"of models ({', '.join(experiment.models)})"
         )
+
+
+def _check_sft(sft: SFTEntry, source: Path) -> None:
+    from finbehave.training.filters import FilterError, parse_filter
+
+    for name, path in (
+        ("recipe", sft.recipe),
+        ("traces", sft.traces),
+        *(("logs", p) for p in sft.logs),
+    ):
+        if path is not None and not path.exists():
+            raise ExperimentError(
+                f"{source}: training.sft.{name}: {path} does not exist; fix the path"
+            )
+    try:
+        parse_filter(sft.where)
+    except FilterError as exc:
+        raise ExperimentError(f"{source}: training.sft.where: {exc}") from None
 
 
 def _check_model_string(model: str, where: str) -> None:

@@ -166,12 +166,22 @@ def message_dicts(messages: list[ChatMessage]) -> list[dict[str, Any]]:
 
 def render_prompt(tokenizer: Any, messages: list[ChatMessage], tools: list[ToolInfo]) -> str:
     """The prompt text for ``messages`` and ``tools``, ending with the assistant header."""
+    return render_chat(tokenizer, messages, tools, add_generation_prompt=True)
+
+
+def render_chat(
+    tokenizer: Any,
+    messages: list[ChatMessage],
+    tools: list[ToolInfo],
+    add_generation_prompt: bool = False,
+) -> str:
+    """The conversation as the model sees it (training renders finished turns with this)."""
     ensure_tool_template(tokenizer)
     rendered: str = tokenizer.apply_chat_template(
         message_dicts(messages),
         tools=tool_dicts(tools) or None,
         tokenize=False,
-        add_generation_prompt=True,
+        add_generation_prompt=add_generation_prompt,
     )
     return rendered
 

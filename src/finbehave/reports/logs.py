@@ -148,11 +148,20 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+SampleHook = Callable[[dict[str, Any], EvalSample, Item], None]
+
+
 class _Reader:
-    def __init__(self, rubric: Rubric | None, on_file: Callable[[Path], None] | None) -> None:
+    def __init__(
+        self,
+        rubric: Rubric | None,
+        on_file: Callable[[Path], None] | None,
+        on_sample: SampleHook | None = None,
+    ) -> None:
         self.rubric = rubric
         self.default_rubric: Rubric | None = None
         self.on_file = on_file
+        self.on_sample = on_sample
         self.out = LogSet()
 
     def _rubric(self) -> Rubric:
@@ -281,6 +290,8 @@ class _Reader:
         for key in SCORE_KEYS:
             row[key] = _number(values.get(key))
         self.out.rows.append(row)
+        if self.on_sample is not None:
+            self.on_sample(row, sample, item)
         self._keep_exemplar(context["run"], context["task"], sample, item, tags, criteria)
 
     def _keep_exemplar(
@@ -322,9 +333,13 @@ def read_logs(
     sources: Iterable[Source],
     rubric: Path | None = None,
     on_file: Callable[[Path], None] | None = None,
+    on_sample: SampleHook | None = None,
 ) -> LogSet:
-    """Read every log of ``sources`` into rows; unreadable logs become ``errors`` lines."""
-    reader = _Reader(load_rubric(str(rubric)) if rubric else None, on_file)
+    """Read every log of ``sources`` into rows; unreadable logs become ``errors`` lines.
+
+    ``on_sample(row, sample, item)`` sees each scored sample with its row (e.g. to keep traces).
+    """
+    reader = _Reader(load_rubric(str(rubric)) if rubric else None, on_file, on_sample)
     for source in sources:
         reader.read(source)
     return reader.out

@@ -33,13 +33,17 @@ def check_trainable(
     held_out: set[str],
     dataset_eval_only: bool = False,
     allow_eval_only: bool = False,
+    fix: str = "fix the diagnosis' target_items.train",
 ) -> None:
-    """Refuse test-split and held-out items always, eval-only ones unless allowed."""
+    """Refuse test-split and held-out items always, eval-only ones unless allowed.
+
+    ``fix`` is what the error for a test-split item tells the user to do.
+    """
     for item in items:
         if item.split != "train":
             raise ItemSelectionError(
                 f"item {item.id} is in the {item.split} split; training only uses train-split "
-                "items (fix the diagnosis' target_items.train)"
+                f"items ({fix})"
             )
         if item.id in held_out:
             raise ItemSelectionError(

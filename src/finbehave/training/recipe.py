@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -57,9 +57,51 @@ class LoraSpec(_Strict):
     alpha: int = Field(default=32, ge=1)
     dropout: float = Field(default=0.05, ge=0, lt=1)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    layers_to_transform: list[int] | None = Field(
+        default=None,
+        description="Adapt only these layers (indices from 0); the backward pass then stops at "
+        "the lowest of them. Needs target_modules as a list of module names.",
+    )
+
+    @model_validator(mode="after")
+    def _layers_need_names(self) -> LoraSpec:
+        if self.layers_to_transform is not None and self.target_modules == "all-linear":
+            raise ValueError(
+                "layers_to_transform needs target_modules as a list of module names, e.g. "
+                "[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]"
+            )
+        return self
+
+    def peft_config(self) -> Any:
+        """The PEFT ``LoraConfig`` for a causal LM."""
+        from peft import LoraConfig
+
+        return LoraConfig(
+            r=self.r,
+            lora_alpha=self.alpha,
+            lora_dropout=self.dropout,
+            target_modules=self.target_modules,
+            layers_to_transform=self.layers_to_transform,
+            task_type="CAUSAL_LM",
+        )
 
 
-class GRPOSpec(_Strict):
+class RunSpec(_Strict):
+    """Settings every trainer has (TRL config names): precision, device, seed, saving, logging."""
+
+    bf16: bool = False
+    use_cpu: bool = False
+    gradient_checkpointing: bool = False
+    seed: int = 0
+    save_steps: int = Field(default=50, ge=1)
+    save_total_limit: int | None = Field(default=3, ge=1)
+    logging_steps: int = Field(default=1, ge=1)
+    report_to: list[str] = Field(
+        default_factory=list, description="Trackers, e.g. [tensorboard] or [wandb]."
+    )
+
+
+class GRPOSpec(RunSpec):
     """The GRPO settings passed to TRL's ``GRPOConfig`` (same names)."""
 
     num_generations: int = Field(default=4, ge=2, description="Rollouts per prompt (the group).")
@@ -78,16 +120,6 @@ class GRPOSpec(_Strict):
     use_vllm: bool = False
     vllm_mode: Literal["colocate", "server"] = "colocate"
     vllm_gpu_memory_utilization: float = Field(default=0.3, gt=0, le=1)
-    bf16: bool = False
-    use_cpu: bool = False
-    gradient_checkpointing: bool = False
-    seed: int = 0
-    save_steps: int = Field(default=50, ge=1)
-    save_total_limit: int | None = Field(default=3, ge=1)
-    logging_steps: int = Field(default=1, ge=1)
-    report_to: list[str] = Field(
-        default_factory=list, description="Trackers, e.g. [tensorboard] or [wandb]."
-    )
 
     @model_validator(mode="after")
     def _consistent(self) -> GRPOSpec:
@@ -122,6 +154,11 @@ class Recipe(_Strict):
         default=None, description="Behaviour -> weight; overrides the diagnosis' weights."
     )
     full_finetune: bool = Field(default=False, description="Train all weights instead of LoRA.")
+    init_adapter: str | None = Field(
+        default=None,
+        description="Start from a warm start: a LoRA adapter directory to continue training "
+        "(e.g. `finbehave sft`'s adapter/; trained on `model`), or a full model directory.",
+    )
     lora: LoraSpec = Field(default_factory=LoraSpec)
     grpo: GRPOSpec = Field(default_factory=GRPOSpec)
 
@@ -135,29 +172,42 @@ class Recipe(_Strict):
         data = self.model_dump(mode="json")
         if exclude_max_steps:
             data["grpo"].pop("max_steps")
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+        return digest_of(data)
 
 
-def parse_recipe(raw: Any, source: str) -> Recipe:
-    """Validate a recipe mapping; ``source`` names the file in errors."""
+def digest_of(data: dict[str, Any]) -> str:
+    """Short sha256 of a recipe's canonical JSON."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+RecipeT = TypeVar("RecipeT", bound=BaseModel)
+
+
+def parse_recipe(raw: Any, source: str, kind: type[RecipeT] = Recipe) -> RecipeT:  # type: ignore[assignment]
+    """Validate a recipe mapping as ``kind``; ``source`` names the file in errors."""
     if not isinstance(raw, dict):
         raise RecipeError(f"{source}: expected a mapping of recipe fields; see training/README.md")
     try:
-        return Recipe.model_validate(raw)
+        return kind.model_validate(raw)
     except ValidationError as exc:
         fix = "see training/README.md for the allowed values"
-        raise RecipeError(f"{source}: {one_line(exc, Recipe, otherwise=fix)}") from None
+        raise RecipeError(f"{source}: {one_line(exc, kind, otherwise=fix)}") from None
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Load and validate a recipe YAML file."""
+def load_recipe(path: str | Path, kind: type[RecipeT] = Recipe) -> RecipeT:  # type: ignore[assignment]
+    """Load and validate a recipe YAML file (a GRPO ``Recipe`` unless ``kind`` says otherwise)."""
     try:
         raw = load_yaml(Path(path), "training recipe")
     except YamlError as exc:
         raise RecipeError(str(exc)) from None
-    return parse_recipe(raw, str(path))
+    return parse_recipe(raw, str(path), kind)
 
 
-def default_output_dir(recipe: Recipe, path: str | Path) -> Path:
+class _HasOutputDir(Protocol):
+    @property
+    def output_dir(self) -> str | None: ...
+
+
+def default_output_dir(recipe: _HasOutputDir, path: str | Path) -> Path:
     """``recipe.output_dir`` or ``outputs/<recipe file stem>``."""
     return Path(recipe.output_dir) if recipe.output_dir else Path("outputs") / Path(path).stem

@@ -23,41 +23,42 @@ Output directory (default ``outputs/<recipe stem>``)::
     model/               instead of adapter/ with full_finetune: --model finbehave/local/OUT/model
 
 Generation is TRL's: plain transformers on CPU, vLLM when the recipe sets ``use_vllm``.
+A recipe's ``init_adapter`` (e.g. ``finbehave sft``'s ``adapter/``) starts GRPO from a warm start:
+the LoRA adapter is loaded trainable and training continues it; a full model directory there
+replaces ``model``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
-import sys
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from importlib import metadata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from finbehave.data.items import Item
 from finbehave.data.store import DatasetStore, load_dataset
 from finbehave.diagnosis import Diagnosis, DiagnosisError, load_diagnosis
-from finbehave.files import write_text_atomic
 from finbehave.rubrics.spec import Rubric, load_rubric
 from finbehave.training.environment import FinQAToolEnv
 from finbehave.training.items import select_items, training_rows
-from finbehave.training.recipe import SMOLLM2, Recipe, default_output_dir, load_recipe
+from finbehave.training.recipe import Recipe, RecipeError, default_output_dir, load_recipe
 from finbehave.training.reward import RubricReward, check_weights, uniform_weights
-
-Progress = Callable[[dict[str, Any]], None]
-RUN_CARD = "run_card.json"
-LOG_HISTORY = "log_history.jsonl"
-PACKAGES = ("finbehave", "trl", "transformers", "peft", "torch", "accelerate", "datasets")
-PACKAGES += ("inspect_ai", "vllm", "deepspeed")
-
-
-class RunStateError(ValueError):
-    """The output directory does not fit the request (nothing to resume, or not resumable)."""
+from finbehave.training.runs import (
+    CHECKPOINTS,
+    RUN_CARD,
+    Progress,
+    RunResult,
+    card_basics,
+    check_run_state,
+    config_settings,
+    eval_target,
+    run_trainer,
+    sha256,
+)
+from finbehave.training.runs import RunStateError as RunStateError
+from finbehave.training.runs import resolve_model as resolve_model_name
 
 
 @dataclass
@@ -77,30 +78,17 @@ class TrainingPlan:
 
     @property
     def checkpoints(self) -> Path:
-        return self.output_dir / "checkpoints"
+        return self.output_dir / CHECKPOINTS
 
     def reward(self) -> RubricReward:
         return RubricReward(self.rubric, self.weights, self.recipe.tolerance)
 
 
-@dataclass
-class TrainResult:
-    """What a run produced."""
+@dataclass(kw_only=True)
+class TrainResult(RunResult):
+    """What a GRPO run produced."""
 
-    output_dir: Path
-    run_card: Path
-    global_step: int
     items: list[str]
-    eval_model: str
-    eval_model_args: dict[str, str]
-    adapter_dir: Path | None = None
-    model_dir: Path | None = None
-    resumed_from: Path | None = None
-    last_log: dict[str, Any] = field(default_factory=dict)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def plan_run(
@@ -108,10 +96,18 @@ def plan_run(
     diagnosis_path: str | Path | None = None,
     output_dir: str | Path | None = None,
     allow_eval_only: bool = False,
+    init_adapter: str | Path | None = None,
 ) -> TrainingPlan:
-    """Load and check recipe, diagnosis, rubric, dataset and items (no torch needed)."""
+    """Load and check recipe, diagnosis, rubric, dataset and items (no torch needed).
+
+    ``init_adapter`` overrides the recipe's field of that name.
+    """
     recipe_path = Path(recipe_path)
     recipe = load_recipe(recipe_path)
+    if init_adapter is not None:
+        recipe = recipe.model_copy(update={"init_adapter": str(init_adapter)})
+    if recipe.init_adapter is not None:
+        init_kind(Path(recipe.init_adapter))
     diagnosis = load_diagnosis(diagnosis_path) if diagnosis_path is not None else None
     rubric = load_rubric(recipe.rubric)
     if diagnosis is not None and diagnosis.rubric_version != rubric.version:
@@ -146,89 +142,44 @@ def plan_run(
     )
 
 
-def last_checkpoint(plan: TrainingPlan) -> Path | None:
-    """The newest complete ``checkpoint-N`` directory of the run, if any.
-
-    Transformers writes a checkpoint in place and ``trainer_state.json`` last, so a run killed
-    while saving leaves a directory without it: such a directory is not resumed from.
-    """
-    found = [
-        p
-        for p in plan.checkpoints.glob("checkpoint-*")
-        if p.name[11:].isdigit() and (p / "trainer_state.json").is_file()
-    ]
-    return max(found, key=lambda p: int(p.name[11:])) if found else None
-
-
-def _check_run_state(plan: TrainingPlan, resume: bool) -> Path | None:
-    checkpoint = last_checkpoint(plan)
-    if not resume:
-        if checkpoint is not None:
-            raise RunStateError(
-                f"{plan.output_dir} already has checkpoints; pass --resume to continue that run "
-                "or choose another --output"
-            )
-        return None
-    if checkpoint is None:
-        raise RunStateError(
-            f"{plan.output_dir} has no checkpoint to resume from; run without --resume"
-        )
-    card = plan.output_dir / RUN_CARD
-    previous = json.loads(card.read_text(encoding="utf-8")) if card.is_file() else {}
-    if previous.get("recipe_digest") != plan.recipe.digest(exclude_max_steps=True):
-        raise RunStateError(
-            f"{plan.output_dir} was trained with a different recipe (only grpo.max_steps may "
-            "change on --resume); start a new run with another --output"
-        )
-    return checkpoint
+def init_kind(path: Path) -> str:
+    """``adapter`` (a PEFT adapter directory) or ``model`` (a full model directory)."""
+    if (path / "adapter_config.json").is_file():
+        return "adapter"
+    if (path / "config.json").is_file():
+        return "model"
+    raise RecipeError(
+        f"init_adapter: {path} is neither a LoRA adapter (adapter_config.json) nor a model "
+        "directory (config.json); point it at `finbehave sft`'s adapter/ or model/"
+    )
 
 
 def resolve_model(recipe: Recipe) -> str:
-    """The model directory or hub id to load (``smollm2`` becomes the offline local copy)."""
-    if recipe.model == SMOLLM2:
-        from finbehave.models.smollm2 import default_model_dir
-
-        return str(default_model_dir())
-    path = Path(recipe.model).expanduser()
-    return str(path.resolve()) if path.is_dir() else recipe.model
-
-
-def _versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name.replace("_", "-"))
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def _eval_model(plan: TrainingPlan, base: str) -> tuple[str, dict[str, str]]:
-    out = plan.output_dir.resolve()
-    if plan.recipe.full_finetune:
-        return f"finbehave/local/{out / 'model'}", {}
-    model = "finbehave/local" if plan.recipe.model == SMOLLM2 else f"finbehave/local/{base}"
-    return model, {"adapter": str(out / "adapter")}
+    """The base model to load: ``init_adapter`` when it is a full model, else ``model``."""
+    init = recipe.init_adapter
+    if init is not None and init_kind(Path(init)) == "model":
+        return resolve_model_name(init)
+    return resolve_model_name(recipe.model)
 
 
 def run_card(plan: TrainingPlan, base: str, **state: Any) -> dict[str, Any]:
     """The run card: what was trained, from what, with which settings and software."""
-    model, model_args = _eval_model(plan, base)
     diagnosis = None
     if plan.diagnosis is not None and plan.diagnosis_path is not None:
         path = plan.diagnosis_path
         path = path / "diagnosis.json" if path.is_dir() else path
         diagnosis = {
             "path": str(path),
-            "sha256": _sha256(path),
+            "sha256": sha256(path),
             "subject": plan.diagnosis.subject,
             "rubric_version": plan.diagnosis.rubric_version,
         }
+    init = plan.recipe.init_adapter
+    model = base if init is not None and init_kind(Path(init)) == "model" else plan.recipe.model
     return {
-        "recipe_path": str(plan.recipe_path),
-        "recipe_sha256": _sha256(plan.recipe_path),
-        "recipe_digest": plan.recipe.digest(exclude_max_steps=True),
-        "recipe": plan.recipe.model_dump(mode="json"),
+        **card_basics(
+            plan.recipe_path, plan.recipe, plan.recipe.digest(exclude_max_steps=True), base
+        ),
         "diagnosis": diagnosis,
         "rubric": {"name": plan.rubric.name, "version": plan.rubric.version},
         "dataset": {
@@ -241,45 +192,9 @@ def run_card(plan: TrainingPlan, base: str, **state: Any) -> dict[str, Any]:
         "items": [item.id for item in plan.items],
         "held_out_items": plan.diagnosis.target_items.held_out if plan.diagnosis else [],
         "seed": plan.recipe.grpo.seed,
-        "base_model": base,
-        "eval_model": model,
-        "eval_model_args": model_args,
-        "eval_command": " ".join(
-            ["inspect eval finbehave/finqa", f"--model {model}"]
-            + [f"-M {k}={v}" for k, v in model_args.items()]
-        ),
-        "versions": _versions(),
-        "command": sys.argv,
+        **eval_target(plan.output_dir, plan.recipe.full_finetune, model, base),
         **state,
     }
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
-
-
-def _trim_log(path: Path, max_step: int) -> None:
-    """Drop log lines past ``max_step`` (they belong to steps a resumed run redoes)."""
-    if path.is_file():
-        lines = path.read_text(encoding="utf-8").splitlines()
-        kept = [line for line in lines if line and json.loads(line).get("step", 0) <= max_step]
-        path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
-
-
-def _run_log_callback(path: Path, progress: Progress | None) -> Any:
-    from transformers import TrainerCallback
-
-    class RunLog(TrainerCallback):
-        """Appends each TRL log dict to ``log_history.jsonl`` and reports it to ``progress``."""
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            entry = {"step": state.global_step, "max_steps": state.max_steps, **(logs or {})}
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, default=float) + "\n")
-            if progress is not None:
-                progress(entry)
-
-    return RunLog()
 
 
 def grpo_config(plan: TrainingPlan, reward: RubricReward, **overrides: Any) -> Any:
@@ -289,29 +204,47 @@ def grpo_config(plan: TrainingPlan, reward: RubricReward, **overrides: Any) -> A
     from trl import GRPOConfig
 
     grpo = plan.recipe.grpo
-    names = {f.name for f in fields(GRPOConfig)}
-    settings: dict[str, Any] = grpo.model_dump(exclude={"report_to", "gradient_checkpointing"})
-    # transformers 5 renamed gradient_checkpointing (TRL defaults it to True; so do we not)
-    checkpointing = "activation_checkpointing" if "activation_checkpointing" in names else None
-    settings[checkpointing or "gradient_checkpointing"] = grpo.gradient_checkpointing
+    settings = config_settings(GRPOConfig, grpo)
     settings.update(
         output_dir=str(plan.checkpoints),
-        report_to=grpo.report_to or "none",
         save_strategy="steps",
         reward_weights=reward.trl_weights(),
         shuffle_dataset=plan.recipe.items.order == "shuffle",
         model_init_kwargs={"dtype": "bfloat16" if grpo.bf16 else "float32"},
     )
-    if "multi_objective_aggregation" in names:
+    if "multi_objective_aggregation" in {f.name for f in fields(GRPOConfig)}:
         settings["multi_objective_aggregation"] = "sum_then_normalize"  # reward = collapse
     settings.update(overrides)
     return GRPOConfig(**settings)
 
 
+def _adapted_model(plan: TrainingPlan, base: str) -> Any:
+    """The base model with ``init_adapter`` loaded: trainable LoRA, or merged for full tuning."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    adapter = Path(plan.recipe.init_adapter or "")
+    trained_on = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
+    adapter_base = trained_on.get("base_model_name_or_path")
+    if adapter_base and resolve_model_name(adapter_base) != base:
+        raise RecipeError(
+            f"init_adapter: {adapter} was trained on {adapter_base}, but the recipe's model is "
+            f"{base}; set model: to the adapter's base model"
+        )
+    dtype = torch.bfloat16 if plan.recipe.grpo.bf16 else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
+    if plan.recipe.full_finetune:
+        return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    return PeftModel.from_pretrained(model, str(adapter), is_trainable=True)
+
+
 def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides: Any) -> Any:
-    """TRL's ``GRPOTrainer`` for the plan: our tools, rubric reward and (unless full) LoRA."""
+    """TRL's ``GRPOTrainer`` for the plan: our tools, rubric reward and (unless full) LoRA.
+
+    With ``init_adapter`` (a LoRA adapter), training continues that adapter (no new LoRA).
+    """
     from datasets import Dataset
-    from peft import LoraConfig
     from transformers import AutoTokenizer
     from trl import GRPOTrainer
 
@@ -320,20 +253,18 @@ def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides
     base = resolve_model(plan.recipe)
     tokenizer = ensure_tool_template(AutoTokenizer.from_pretrained(base))
     reward = plan.reward()
-    lora = plan.recipe.lora
+    model: Any = base
     peft_config = None
-    if not plan.recipe.full_finetune:
-        peft_config = LoraConfig(
-            r=lora.r,
-            lora_alpha=lora.alpha,
-            lora_dropout=lora.dropout,
-            target_modules=lora.target_modules,
-            task_type="CAUSAL_LM",
-        )
+    init = plan.recipe.init_adapter
+    if init is not None and init_kind(Path(init)) == "adapter":
+        model = _adapted_model(plan, base)
+        overrides = {"model_init_kwargs": None, **overrides}
+    elif not plan.recipe.full_finetune:
+        peft_config = plan.recipe.lora.peft_config()
     with warnings.catch_warnings():  # environment_factory is experimental in TRL; we pin TRL
         warnings.filterwarnings("ignore", "You are using 'environment_factory'", UserWarning)
         return GRPOTrainer(
-            model=base,
+            model=model,
             reward_funcs=reward.functions(),
             args=grpo_config(plan, reward, **overrides),
             train_dataset=Dataset.from_list(training_rows(plan.items, plan.store)),
@@ -344,10 +275,6 @@ def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides
         )
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def train(
     recipe_path: str | Path,
     diagnosis_path: str | Path | None = None,
@@ -355,47 +282,35 @@ def train(
     resume: bool = False,
     allow_eval_only: bool = False,
     progress: Progress | None = None,
+    init_adapter: str | Path | None = None,
 ) -> TrainResult:
-    """Run GRPO for a recipe (see the module docstring for errors and outputs)."""
-    plan = plan_run(recipe_path, diagnosis_path, output_dir, allow_eval_only)
-    checkpoint = _check_run_state(plan, resume)
-    plan.output_dir.mkdir(parents=True, exist_ok=True)
-    log_path = plan.output_dir / LOG_HISTORY
-    if checkpoint is None:
-        log_path.unlink(missing_ok=True)
-    else:
-        _trim_log(log_path, int(checkpoint.name.split("-")[-1]))
-    overrides = {"disable_tqdm": True} if progress is not None else {}
-    trainer = build_trainer(plan, [_run_log_callback(log_path, progress)], **overrides)
-    if progress is not None:
-        from transformers import PrinterCallback
+    """Run GRPO for a recipe (see the module docstring for errors and outputs).
 
-        trainer.remove_callback(PrinterCallback)  # progress reports instead
+    ``init_adapter`` overrides the recipe's field of that name.
+    """
+    plan = plan_run(recipe_path, diagnosis_path, output_dir, allow_eval_only, init_adapter)
+    checkpoint = check_run_state(
+        plan.output_dir, plan.recipe.digest(exclude_max_steps=True), resume, "grpo.max_steps"
+    )
     base = resolve_model(plan.recipe)
-    card_path = plan.output_dir / RUN_CARD
-    started = {"started": _now(), "resumed_from": checkpoint}
-    _write_json(card_path, run_card(plan, base, status="running", **started))
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    adapter_dir = model_dir = None
-    if plan.recipe.full_finetune:
-        model_dir = plan.output_dir / "model"
-        trainer.save_model(str(model_dir))  # with the tokenizer and its tool template
-    else:
-        adapter_dir = plan.output_dir / "adapter"
-        trainer.save_model(str(adapter_dir))
-    step = trainer.state.global_step
-    card = run_card(plan, base, **started, status="finished", finished=_now(), global_step=step)
-    _write_json(card_path, card)
-    history = trainer.state.log_history
+    outcome = run_trainer(
+        plan.output_dir,
+        checkpoint,
+        lambda callbacks, overrides: build_trainer(plan, callbacks, **overrides),
+        lambda **state: run_card(plan, base, **state),
+        plan.recipe.full_finetune,
+        progress,
+    )
+    card = outcome.card
     return TrainResult(
         output_dir=plan.output_dir,
-        run_card=card_path,
-        global_step=step,
+        run_card=plan.output_dir / RUN_CARD,
+        global_step=outcome.global_step,
         items=card["items"],
         eval_model=card["eval_model"],
         eval_model_args=card["eval_model_args"],
-        adapter_dir=adapter_dir,
-        model_dir=model_dir,
+        adapter_dir=outcome.adapter_dir,
+        model_dir=outcome.model_dir,
         resumed_from=checkpoint,
-        last_log=dict(history[-1]) if history else {},
+        last_log=outcome.last_log,
     )
