@@ -65,8 +65,8 @@ def main() -> None:
 
     from inspect_ai.log import read_eval_log
 
+    from finbehave.logs import Source
     from finbehave.reports.build import build_report
-    from finbehave.reports.logs import Source
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -14,8 +14,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.model import ChatMessageAssistant
 
+from finbehave.logs import Source
 from finbehave.reports.build import build_report
-from finbehave.reports.logs import Source
 from finbehave.tasks.finqa import finqa
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

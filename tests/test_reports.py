@@ -26,8 +26,8 @@ from finbehave.diagnosis import (
     json_schema,
     load_diagnosis,
 )
+from finbehave.logs import LogInputError, Source
 from finbehave.reports.build import build_report
-from finbehave.reports.logs import ReportInputError, Source
 from finbehave.reports.stats import estimate, mcnemar_test, pass_at_k, pass_hat_k
 from finbehave.tasks.finqa import finqa, finqa_reasoning
 
@@ -144,7 +144,7 @@ def test_bad_logs_are_named_and_the_rest_reported(logs: dict[str, Path], tmp_pat
 
 def test_no_usable_log_is_a_one_line_error(tmp_path: Path):
     (tmp_path / "x.eval").write_bytes(b"")
-    with pytest.raises(ReportInputError, match=r"x\.eval"):
+    with pytest.raises(LogInputError, match=r"x\.eval"):
         build_report([Source(tmp_path)], tmp_path / "out")
     cli = CliRunner().invoke(app, ["report", str(tmp_path / "missing"), "-o", str(tmp_path / "o")])
     assert cli.exit_code == 2 and "no such log" in cli.output

@@ -235,7 +235,7 @@ def _cli(*args: str) -> Any:
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("missing log", "no such log file or directory"),
+        ("missing log", "no such log file or folder"),
         ("empty folder", "no Inspect logs"),
         ("not a log", "not a readable Inspect log"),
         ("bad filter", "unknown key 'accuracy'"),

@@ -35,8 +35,10 @@ data_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(data_app, name="data")
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: a line longer than the terminal is left to the terminal, never broken by rich, so
+# a printed path or command can always be copied whole.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -44,8 +46,20 @@ EXIT_BAD_INPUT = 2
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print a one-line error and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def say(line: str) -> None:
+    """Print one line as is (no markup, no highlighting, never wrapped)."""
+    console.print(line, markup=False, highlight=False)
+
+
+def _progress():
+    """A transient progress bar on stderr, shown only in a terminal (no stray blank lines)."""
+    from rich.progress import Progress
+
+    return Progress(console=err_console, transient=True, disable=not err_console.is_terminal)
 
 
 def _counts_table(title: str, counts: Counter, total: int) -> Table:
@@ -70,9 +84,9 @@ def data_info(
         items = store.items()
     except DatasetError as exc:
         raise fail(str(exc)) from None
-    console.print(
-        f"[bold]{escape(store.name)}[/] ({escape(str(store.path))}): {len(items)} items, "
-        f"{len(store.companies())} companies" + (", eval-only" if store.eval_only else "")
+    say(
+        f"{store.name} ({store.path}): {len(items)} items, {len(store.companies())} companies"
+        + (", eval-only" if store.eval_only else "")
     )
     by_task_split = Counter(f"{i.task}/{i.split}" for i in items)
     for title, counts in (
@@ -98,14 +112,12 @@ def data_import(
     ] = False,
 ) -> None:
     """Import a public dataset into the user data directory (atomic: a failure keeps the old one)."""
-    from rich.progress import Progress
-
     from finbehave.data.importers import DataImportError, import_dataset
 
     if format not in (None, "finqa", "snorkel"):
         raise fail(f"--format must be finqa or snorkel, not {format!r}")
     try:
-        with Progress(console=err_console, transient=True) as bar:
+        with _progress() as bar:
             job = bar.add_task(f"importing {source.name}", total=None)
             summary = import_dataset(
                 source,
@@ -117,7 +129,7 @@ def data_import(
     except (DataImportError, DatasetError) as exc:
         raise fail(str(exc)) from None
     for line in summary.lines():
-        console.print(line, markup=False, highlight=False)
+        say(line)
 
 
 @data_app.command("list")
@@ -126,8 +138,9 @@ def data_list() -> None:
     from finbehave.data.manage import list_datasets
 
     table = Table(title="datasets")
-    for column in ("name", "items", "companies", "eval only", "source"):
+    for column in ("name", "items", "companies", "eval only"):
         table.add_column(column)
+    table.add_column("source", no_wrap=True, overflow="ignore")  # a path: never broken
     table.add_row(EMBEDDED, "", "", "no", "shipped with finbehave")
     for info in list_datasets():
         table.add_row(
@@ -149,7 +162,7 @@ def data_remove(name: Annotated[str, typer.Argument(help="An imported dataset's 
         path = remove_dataset(name)
     except (DatasetError, ValueError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
-    console.print(f"removed {escape(str(path))}")
+    say(f"removed {path}")
 
 
 def _load_experiment(path: Path):
@@ -172,14 +185,14 @@ def validate(
     """Check an experiment file without running it (exit 0 valid, 2 invalid)."""
     experiment = _load_experiment(file)
     cells = len(experiment.tasks) * len(experiment.models)
-    console.print(f"[green]valid[/]: {file}")
+    say(f"valid: {file}")
     lines = [
         f"  tasks:  {', '.join(t.label for t in experiment.tasks)}",
         f"  models: {', '.join(f'{k} ({v.model})' for k, v in experiment.models.items())}",
         f"  runs:   {cells}; logs -> {experiment.log_dir}",
     ]
     for line in lines:
-        console.print(line, markup=False, highlight=False)
+        say(line)
 
 
 @app.command()
@@ -198,21 +211,21 @@ def run(
     Resumable: after a crash or Ctrl-C, run the same command again; finished samples are kept.
     """
     from finbehave.experiment import ExperimentError, report_experiment, run_experiment
-    from finbehave.reports.logs import ReportInputError
+    from finbehave.logs import LogInputError
 
     experiment = _load_experiment(file)
     try:
         success, logs = run_experiment(experiment, only or (), log_dir)
     except ExperimentError as exc:
         raise fail(str(exc)) from None
-    console.print(f"{len(logs)} logs in {log_dir or experiment.log_dir}")
+    say(f"{len(logs)} logs in {log_dir or experiment.log_dir}")
     if experiment.report is not None and logs:
         try:
             result = report_experiment(experiment, logs)
-        except ReportInputError as exc:
+        except LogInputError as exc:
             raise fail(f"report: {exc}", EXIT_FAILED) from None
-        console.print(f"report:    {result.index}", highlight=False, soft_wrap=True)
-        console.print(f"diagnosis: {result.diagnosis_path}", highlight=False, soft_wrap=True)
+        say(f"report:    {result.index}")
+        say(f"diagnosis: {result.diagnosis_path}")
     if not success:
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 
@@ -235,36 +248,34 @@ def rescore(
 
     Writes new logs (inputs are never modified) and prints every criterion verdict that changed.
     """
+    from finbehave.logs import expand_logs
     from finbehave.rubrics.rescore import rescore_logs
     from finbehave.rubrics.spec import RubricError, load_rubric
 
-    missing = [str(p) for p in logs if not p.is_file()]
-    if missing:
-        raise fail(f"no such log: {', '.join(missing)}; pass .eval or .json Inspect logs")
     try:
+        files = expand_logs(logs)
         load_rubric(rubric)
-        report = rescore_logs(logs, rubric, output_dir, "append" if append else "overwrite")
+        report = rescore_logs(files, rubric, output_dir, "append" if append else "overwrite")
     except (RubricError, ValueError) as exc:
         raise fail(str(exc)) from None
-    table = Table(title=f"{len(report.changes)} verdicts changed ({report.samples} samples)")
-    for column in ("log", "sample", "criterion", "old", "new"):
-        table.add_column(column)
+    say(
+        f"{len(report.changes)} verdicts changed ({report.samples} samples, rubric version "
+        f"{report.rubric_version})"
+    )
     for change in report.changes[:200]:
-        table.add_row(
-            *(escape(c) for c in (change.log, change.sample_id, change.criterion)),
-            change.old,
-            change.new,
+        say(
+            f"  {change.log}  sample {change.sample_id}  {change.criterion}: "
+            f"{change.old} -> {change.new}"
         )
-    console.print(table)
     if len(report.changes) > 200:
-        console.print(f"... and {len(report.changes) - 200} more")
-    console.print(f"rubric version {report.rubric_version}; wrote:")
+        say(f"  ... and {len(report.changes) - 200} more")
+    say("wrote:")
     for path in report.written:
-        console.print(f"  {path}")
+        say(f"  {path}")
 
 
 def _compare_sources(pairs: list[str]) -> list:
-    from finbehave.reports.logs import Source
+    from finbehave.logs import Source
 
     sources = []
     for pair in pairs:
@@ -313,10 +324,9 @@ def report(
     tuned=logs/tuned -o reports/base-vs-tuned`. Unreadable logs are listed and skipped (exit 1
     if any were); no usable log at all is exit 2.
     """
-    from rich.progress import Progress
 
+    from finbehave.logs import LogInputError, Source, log_files
     from finbehave.reports.build import build_report
-    from finbehave.reports.logs import ReportInputError, Source, log_files
     from finbehave.rubrics.spec import RubricError
 
     sources = [Source(p) for p in logs or []] + _compare_sources(compare or [])
@@ -324,26 +334,24 @@ def report(
         raise fail("no logs given; pass LOG_OR_DIR arguments or --compare NAME=LOG_OR_DIR")
     try:
         files = log_files(sources)
-        with Progress(console=err_console, transient=True) as progress:
+        with _progress() as progress:
             bar = progress.add_task("reading logs", total=len(files))
             result = build_report(
-                files,
+                sources,
                 output,
                 rubric=rubric,
                 subject=subject,
                 on_file=lambda _: progress.advance(bar),
             )
-    except (ReportInputError, RubricError) as exc:
+    except (LogInputError, RubricError) as exc:
         raise fail(str(exc)) from None
     for error in result.errors:
-        err_console.print(f"[yellow]skipped:[/] {escape(error)}", highlight=False, soft_wrap=True)
-    console.print(f"{result.samples} samples from {len(result.runs)} runs")
-    console.print(
-        f"weakest ({escape(result.diagnosis.subject)}): {result.diagnosis.weakest_summary()}",
-        highlight=False,
-    )
-    console.print(f"report:    {result.index}", highlight=False, soft_wrap=True)
-    console.print(f"diagnosis: {result.diagnosis_path}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]skipped:[/] {escape(error)}", highlight=False)
+    runs = ", ".join(result.runs)
+    say(f"{result.samples} samples from {len(result.runs)} run(s): {runs}")
+    say(f"weakest behaviours of {result.diagnosis.subject}: {result.diagnosis.weakest_summary()}")
+    say(f"report:    {result.index}")
+    say(f"diagnosis: {result.diagnosis_path}")
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
 
@@ -434,10 +442,8 @@ def train(
             f"training needs the [train] extra ({exc}): pip install 'finbehave[train]'"
         ) from None
     target = result.adapter_dir or result.model_dir
-    console.print(
+    say(
         f"trained {result.global_step} steps on {len(result.items)} items -> {target}",
-        highlight=False,
-        soft_wrap=True,
     )
     _print_eval_command(result.eval_model, result.eval_model_args)
 
@@ -448,7 +454,7 @@ def _show_step(log: dict) -> None:
         return
     fields = [f"step {log['step']}"]
     fields += [f"{k} {v:.3f}" for k, v in log.items() if k in ("loss", "reward")]
-    console.print("  ".join(fields), highlight=False)
+    say("  ".join(fields))
 
 
 @app.command()
@@ -494,15 +500,13 @@ def sft(
     except ImportError as exc:
         raise fail(f"sft needs the [train] extra ({exc}): pip install 'finbehave[train]'") from None
     target = result.adapter_dir or result.model_dir
-    console.print(
+    say(
         f"trained {result.global_step} steps on {result.traces} traces ({result.tokens} tokens, "
         f"{result.trained_tokens} of them in the loss) -> {target}",
-        highlight=False,
-        soft_wrap=True,
     )
     if result.left_out:
         left_out = ", ".join(f"{n} {why}" for why, n in result.left_out.items())
-        console.print(f"left out: {left_out}", highlight=False, soft_wrap=True)
+        say(f"left out: {left_out}")
     _print_eval_command(result.eval_model, result.eval_model_args)
 
 
@@ -532,17 +536,17 @@ def loop(
     experiment, recipe or filter; 1 when an evaluation did not finish.
     """
     from finbehave.experiment import ExperimentError
+    from finbehave.logs import LogInputError
     from finbehave.loop import LoopIncomplete, run_loop
-    from finbehave.reports.logs import ReportInputError
 
-    bad_input = (*_bad_training_input(), ExperimentError, ReportInputError)
+    bad_input = (*_bad_training_input(), ExperimentError, LogInputError)
 
-    def say(line: str) -> None:
-        console.print(f"[bold]loop[/] {escape(line)}", highlight=False, soft_wrap=True)
+    def narrate(line: str) -> None:
+        say(f"loop {line}")
 
     try:
         result = run_loop(
-            file, log_dir, say=say, progress=_show_step, restart=restart, stop_after=stop_after
+            file, log_dir, say=narrate, progress=_show_step, restart=restart, stop_after=stop_after
         )
     except bad_input as exc:
         raise fail(str(exc)) from None
@@ -554,19 +558,16 @@ def loop(
         ) from None
     for stage, outputs in result.outputs.items():
         if "weakest" in outputs:
-            say(f"{stage}: weakest {outputs['weakest']}")
+            narrate(f"{stage}: weakest {outputs['weakest']}")
     if result.comparison is not None:
-        console.print(f"comparison: {result.comparison}", highlight=False, soft_wrap=True)
-    console.print(f"state:      {result.state}", highlight=False, soft_wrap=True)
+        say(f"comparison: {result.comparison}")
+    say(f"state:      {result.state}")
 
 
 def _print_eval_command(model: str, model_args: dict[str, str]) -> None:
     args = " ".join(f"-M {k}={v}" for k, v in model_args.items())
-    console.print(
+    say(
         f"evaluate: inspect eval finbehave/finqa --model {model} {args}".rstrip(),
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
     )
 
 
@@ -631,18 +632,12 @@ def _export(target: str, output: Path, **options) -> None:
         result = export_package(target, request, output, name)  # type: ignore[arg-type]
     except (ExportError, DatasetError, DiagnosisError, RubricError, ItemSelectionError) as exc:
         raise fail(str(exc)) from None
-    console.print(
+    say(
         f"exported {result.items} items ({result.weights_source}) as {result.name} -> "
         f"{result.output}",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
     )
-    console.print(
+    say(
         f"install: pip install {result.output}  (see {result.output / 'README.md'})",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
     )
 
 

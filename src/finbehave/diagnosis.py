@@ -110,7 +110,7 @@ class Diagnosis(BaseModel):
     def weakest_summary(self) -> str:
         """One line for terminals: the deficient behaviours with their rates."""
         found = [f"{w.behaviour} {w.rate:.0%}" for w in deficient(self.weakest)]
-        return ", ".join(found) or "none"
+        return ", ".join(found) or "none (every behaviour at 100%)"
 
     @model_validator(mode="after")
     def _consistent(self) -> Diagnosis:

@@ -387,8 +387,8 @@ def build_tasks(experiment: Experiment, only: Sequence[str] = ()) -> list[Any]:
 
 def report_experiment(experiment: Experiment, logs: list[Path]) -> Any:
     """Write the experiment's report (``report:``) from its logs; runs are the model keys."""
+    from finbehave.logs import Source
     from finbehave.reports.build import build_report
-    from finbehave.reports.logs import Source
 
     base = experiment.training.base_model if experiment.training else None
     return build_report(

@@ -262,8 +262,8 @@ class Loop:
 
     @staticmethod
     def _report(logs: list[Path], folder: Path, subject: str | None) -> dict[str, Any]:
+        from finbehave.logs import Source
         from finbehave.reports.build import build_report
-        from finbehave.reports.logs import Source
 
         result = build_report([Source(p) for p in logs], folder, subject=subject)
         return {
@@ -345,8 +345,8 @@ class Loop:
     def _compare(self) -> dict[str, Any]:
         from inspect_ai.log import read_eval_log
 
+        from finbehave.logs import Source
         from finbehave.reports.build import build_report
-        from finbehave.reports.logs import Source
 
         def run_of(log: str) -> str | None:
             header = read_eval_log(log, header_only=True)

@@ -15,6 +15,7 @@ import pandas as pd
 from finbehave import __version__
 from finbehave.diagnosis import Diagnosis, write_diagnosis
 from finbehave.files import write_text_atomic
+from finbehave.logs import RUN_FIRST, LogInputError, LogSet, Source, read_logs
 from finbehave.reports.analysis import (
     ALL_TASKS,
     METRICS,
@@ -24,7 +25,7 @@ from finbehave.reports.analysis import (
     samples_frame,
 )
 from finbehave.reports.diagnose import ItemSource, build_diagnosis
-from finbehave.reports.logs import LogSet, ReportInputError, Source, read_logs
+from finbehave.reports.logs import Exemplars
 from finbehave.reports.plots import LABELS, deltas_plot, heatmap, rates_plot, taxonomy_plot
 from finbehave.rubrics.score import TAG_MEANINGS
 from finbehave.vocab import BEHAVIOURS
@@ -94,12 +95,12 @@ def _conditional(cond: pd.DataFrame, runs: list[str]) -> list[tuple[str, list]]:
     return out
 
 
-def _taxonomy(logset: LogSet, taxonomy: pd.DataFrame, runs: list[str]) -> list[dict[str, Any]]:
+def _taxonomy(kept: Exemplars, taxonomy: pd.DataFrame, runs: list[str]) -> list[dict[str, Any]]:
     out = []
     for tag in taxonomy.groupby("tag")["n"].sum().sort_values(ascending=False).index:
         rows = taxonomy[taxonomy.tag == tag].set_index("run")
         cells = [rows.loc[r].to_dict() if r in rows.index else None for r in runs]
-        exemplars = [x for r in runs for x in logset.exemplars.get((r, tag), [])][:3]
+        exemplars = [x for r in runs for x in kept.found.get((r, tag), [])][:3]
         out.append(
             {
                 "tag": tag,
@@ -171,15 +172,15 @@ def build_report(
 ) -> ReportResult:
     """Read ``sources``, write ``index.html``, ``diagnosis.json`` and ``samples.parquet``.
 
-    Raises ``ReportInputError`` (one line) when no input yields a single scored sample; logs
+    Raises ``LogInputError`` (one line) when no input yields a single scored sample; logs
     that cannot be read are listed in ``ReportResult.errors`` and in the page.
     """
-    logset = read_logs(sources, rubric=rubric, on_file=on_file)
+    exemplars = Exemplars()
+    logset = read_logs(sources, rubric=rubric, on_file=on_file, on_sample=exemplars)
     if not logset.rows:
-        detail = f" ({logset.errors[0]})" if logset.errors else ""
-        raise ReportInputError(
-            f"no scored finbehave samples in the inputs{detail}; pass logs of finbehave tasks"
-        )
+        inputs = ", ".join(str(source.path) for source in sources)
+        why = logset.errors[0] if logset.errors else RUN_FIRST
+        raise LogInputError(f"no scored finbehave samples in {inputs}: {why}")
     frame, duplicates = samples_frame(logset.rows)
     if duplicates:
         logset.notes.append(
@@ -189,7 +190,7 @@ def build_report(
     analysis = Analysis(frame)
     runs = analysis.runs
     if subject is not None and subject not in runs:
-        raise ReportInputError(f"--subject {subject!r} is not a run here; choose one of {runs}")
+        raise LogInputError(f"--subject {subject!r} is not a run here; choose one of {runs}")
     subject = subject or runs[0]
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet = out_dir / "samples.parquet"
@@ -228,8 +229,8 @@ def build_report(
                 rates[rates.task == pooled], list(SHOWN), runs, f"Rates ({pooled})"
             ),
             pass_k=analysis.pass_k().to_dict("records"),
-            taxonomy=_taxonomy(logset, taxonomy, runs),
-            taxonomy_svg=taxonomy_plot(taxonomy, runs) if logset.exemplars else "",
+            taxonomy=_taxonomy(exemplars, taxonomy, runs),
+            taxonomy_svg=taxonomy_plot(taxonomy, runs) if exemplars.found else "",
             conditional=_conditional(analysis.conditional(), runs),
             reference=runs[0],
             comparisons=[_comparison(c) for c in comparisons],

@@ -14,6 +14,7 @@ from typing import Literal
 from inspect_ai import score as inspect_score
 from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 
+from finbehave.logs import foreign_task
 from finbehave.rubrics.scorer import behaviour_rubric
 from finbehave.vocab import DEFAULT_TOLERANCE, RUBRIC_SCORER
 
@@ -63,6 +64,9 @@ def rescore_log(
 ) -> tuple[Path, list[VerdictChange], int, str]:
     """Re-score one log; returns (new log path, changed verdicts, samples, rubric version)."""
     log = read_eval_log(str(path))
+    foreign = foreign_task(log)
+    if foreign is not None:
+        raise ValueError(f"{path}: {foreign}; rescore takes finbehave logs only")
     if not log.samples:
         raise ValueError(
             f"{path}: the log has no samples to re-score (was it written with samples?)"

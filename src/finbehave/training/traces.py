@@ -1,7 +1,7 @@
 """Traces to learn from: Inspect logs in, the conversations selected by run and ``--where`` out.
 
-Logs (files or folders, searched recursively) are read by :mod:`finbehave.reports.logs`, the
-reader ``finbehave report`` uses, so a log without rubric scores is scored on the fly and every
+Logs (files or folders, searched recursively) are read by :mod:`finbehave.logs`, the reader
+``finbehave report`` uses too, so a log without rubric scores is scored on the fly and every
 trace has the same behaviour scores the report shows. Selection: ``runs`` (a run is the
 ``finbehave_run`` eval metadata key that ``finbehave run`` writes, else the model name; a name
 matches either) and a ``--where`` filter (:mod:`finbehave.training.filters`). The tools of a trace
@@ -29,6 +29,7 @@ from inspect_ai.tool import ToolInfo
 
 from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
+from finbehave.logs import LogInputError, Source, log_files, read_logs
 from finbehave.training.filters import TraceFilter
 from finbehave.training.items import check_trainable
 from finbehave.vocab import SCORE_KEYS
@@ -111,7 +112,9 @@ class _Selector:
         self.out = TraceSet()
         self.items_by_dataset: dict[str, list[Item]] = {}
 
-    def __call__(self, row: dict[str, Any], sample: EvalSample, item: Item) -> None:
+    def __call__(
+        self, row: dict[str, Any], sample: EvalSample, item: Item, _criteria: list[Any]
+    ) -> None:
         self.out.samples += 1
         self.out.runs[row["run"]] = self.out.runs.get(row["run"], 0) + 1
         if self.runs and not self.runs & {row["run"], row["model"]}:
@@ -143,19 +146,12 @@ def collect_traces(
     allow_eval_only: bool = False,
 ) -> TraceSet:
     """The traces of ``logs`` selected by ``runs`` and ``where`` (see the module docstring)."""
-    from finbehave.reports.logs import ReportInputError, Source, log_files, read_logs
-
     if not logs:
         raise TraceSelectionError("no logs given; pass --logs LOG_OR_DIR (repeatable)")
     try:
         files = log_files([Source(Path(p)) for p in logs])
-    except ReportInputError as exc:
+    except LogInputError as exc:
         raise TraceSelectionError(str(exc)) from None
-    if not files:
-        raise TraceSelectionError(
-            f"no Inspect logs (.eval/.json) under {', '.join(map(str, logs))}; "
-            "pass the log folder of a finished run"
-        )
     selector = _Selector(runs, where)
     logset = read_logs(files, rubric=rubric, on_sample=selector)
     out = selector.out
