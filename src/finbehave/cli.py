@@ -18,21 +18,41 @@ from rich.table import Table
 from finbehave.data.store import DatasetError, load_dataset
 from finbehave.vocab import EMBEDDED, TASK_NAMES
 
+MARKUP = "markdown"  # every --help: paragraphs reflowed to the terminal, `code` and examples kept
+
+
+def examples(*commands: str) -> str:
+    """A --help epilog: the commands in a code block (keep each under 76 columns: never wrapped)."""
+    return "**Examples**\n\n```\n" + "\n".join(commands) + "\n```"
+
+
 app = typer.Typer(
     help=(
         "Evaluate tool-using agents on financial QA, diagnose their failures with per-item "
-        "rubrics, and retrain the weakest behaviours.\n\n"
-        "Typical loop: `finbehave run tasks.yaml` (evaluate), `finbehave report logs/ -o "
-        "reports/run1` (diagnose), `finbehave train --recipe training/cpu_smoke.yaml "
-        "--diagnosis reports/run1/diagnosis.json` (retrain), then evaluate the adapter."
+        "rubrics, and retrain the weakest behaviours. `finbehave COMMAND --help` shows each "
+        "command with examples."
+    ),
+    epilog=examples(
+        "finbehave run tasks.yaml                          # evaluate",
+        "finbehave report logs/experiment -o reports/run1  # diagnose",
+        "finbehave train --recipe training/cpu_smoke.yaml \\",
+        "    --diagnosis reports/run1/diagnosis.json       # retrain",
+        "finbehave loop tasks.yaml                         # all of it",
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=MARKUP,
 )
 data_app = typer.Typer(
     help="Inspect, import and manage datasets (the embedded corpus ships with finbehave).",
+    epilog=examples(
+        "finbehave data info",
+        "finbehave data import train.json --name finqa_train",
+        "finbehave data list",
+    ),
     no_args_is_help=True,
+    rich_markup_mode=MARKUP,
 )
 app.add_typer(data_app, name="data")
 # soft_wrap: a line longer than the terminal is left to the terminal, never broken by rich, so
@@ -72,7 +92,7 @@ def _counts_table(title: str, counts: Counter, total: int) -> Table:
     return table
 
 
-@data_app.command("info")
+@data_app.command("info", epilog=examples("finbehave data info", "finbehave data info finqa_train"))
 def data_info(
     name: Annotated[
         str, typer.Argument(help="'embedded' (default), an imported dataset name, or a directory.")
@@ -98,7 +118,13 @@ def data_info(
         console.print(_counts_table(title, counts, len(items)))
 
 
-@data_app.command("import")
+@data_app.command(
+    "import",
+    epilog=examples(
+        "finbehave data import train.json --name finqa_train",
+        "finbehave data import snorkel/ --name snorkel --eval-only",
+    ),
+)
 def data_import(
     source: Annotated[
         Path, typer.Argument(help="FinQA JSON (train/dev/test) or a Snorkel folder.")
@@ -132,7 +158,7 @@ def data_import(
         say(line)
 
 
-@data_app.command("list")
+@data_app.command("list", epilog=examples("finbehave data list"))
 def data_list() -> None:
     """List imported datasets (the embedded one is always available as 'embedded')."""
     from finbehave.data.manage import list_datasets
@@ -153,7 +179,7 @@ def data_list() -> None:
     console.print(table)
 
 
-@data_app.command("remove")
+@data_app.command("remove", epilog=examples("finbehave data remove finqa_train"))
 def data_remove(name: Annotated[str, typer.Argument(help="An imported dataset's name.")]) -> None:
     """Delete an imported dataset."""
     from finbehave.data.manage import remove_dataset
@@ -163,6 +189,9 @@ def data_remove(name: Annotated[str, typer.Argument(help="An imported dataset's 
     except (DatasetError, ValueError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     say(f"removed {path}")
+
+
+LOGS_HELP = "Inspect logs (.eval/.json) or folders of them (searched recursively)."
 
 
 def _load_experiment(path: Path):
@@ -176,7 +205,7 @@ def _load_experiment(path: Path):
     return experiment
 
 
-@app.command()
+@app.command(epilog=examples("finbehave validate tasks.yaml"))
 def validate(
     file: Annotated[Path, typer.Argument(help="The experiment file, e.g. tasks.yaml.")] = Path(
         "tasks.yaml"
@@ -195,7 +224,19 @@ def validate(
         say(line)
 
 
-@app.command()
+LogDirOption = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", "--log-dir", help="Log folder (default: the file's log_dir)."),
+]
+
+
+@app.command(
+    epilog=examples(
+        "finbehave run tasks.yaml",
+        "finbehave run tasks.yaml --only careful --only finqa",
+        "finbehave run tasks.yaml -o logs/try2",
+    )
+)
 def run(
     file: Annotated[Path, typer.Argument(help="The experiment file, e.g. tasks.yaml.")] = Path(
         "tasks.yaml"
@@ -204,9 +245,9 @@ def run(
         list[str] | None,
         typer.Option("--only", help="Run only these models or tasks (repeatable)."),
     ] = None,
-    log_dir: Annotated[Path | None, typer.Option(help="Override the experiment's log_dir.")] = None,
+    log_dir: LogDirOption = None,
 ) -> None:
-    """Run every task x model of an experiment with Inspect's eval_set.
+    """Run every task x model of an experiment (Inspect's `eval_set`), then its report.
 
     Resumable: after a crash or Ctrl-C, run the same command again; finished samples are kept.
     """
@@ -230,23 +271,35 @@ def run(
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "finbehave rescore logs/experiment --rubric my_rubric.yaml -o logs/rescored",
+        "finbehave rescore logs/experiment/x.eval  # -> x-rescored.eval beside it",
+    )
+)
 def rescore(
-    logs: Annotated[list[Path], typer.Argument(help="Inspect logs (.eval/.json) to re-score.")],
+    logs: Annotated[list[Path], typer.Argument(help=LOGS_HELP, show_default=False)],
     rubric: Annotated[
         Path | None, typer.Option(help="Rubric YAML (default: the packaged rubric).")
     ] = None,
     output_dir: Annotated[
         Path | None,
-        typer.Option(help="Where new logs go (default: beside each input, '-rescored')."),
+        typer.Option(
+            "-o",
+            "--output",
+            "--output-dir",
+            help="Folder for the new logs (default: beside each input, named *-rescored).",
+        ),
     ] = None,
     append: Annotated[
-        bool, typer.Option(help="Append a scorer instead of overwriting behaviour_rubric.")
+        bool,
+        typer.Option("--append", help="Append a scorer instead of overwriting behaviour_rubric."),
     ] = False,
 ) -> None:
-    """Re-score existing logs with a new or edited rubric, without re-running the models.
+    """Re-score logs with a new or edited rubric, without re-running the models.
 
     Writes new logs (inputs are never modified) and prints every criterion verdict that changed.
+    Takes logs of `finbehave/finqa` and `finbehave/finqa_reasoning` only.
     """
     from finbehave.logs import expand_logs
     from finbehave.rubrics.rescore import rescore_logs
@@ -288,14 +341,15 @@ def _compare_sources(pairs: list[str]) -> list:
     return sources
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "finbehave report logs/experiment -o reports/run1",
+        "finbehave report --compare base=logs/base \\",
+        "    --compare tuned=logs/tuned -o reports/base-vs-tuned",
+    )
+)
 def report(
-    logs: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="Inspect logs (.eval/.json) or folders of them (searched recursively)."
-        ),
-    ] = None,
+    logs: Annotated[list[Path] | None, typer.Argument(help=LOGS_HELP, show_default=False)] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Folder for index.html, diagnosis.json, parquet.")
     ] = Path("reports/latest"),
@@ -320,9 +374,8 @@ def report(
 
     Rates with 95% intervals per model x task, the failure-mode taxonomy with exemplar
     transcripts, accuracy given each behaviour, and (with two or more runs) paired comparisons
-    with McNemar's test. Example: `finbehave report --compare base=logs/base --compare
-    tuned=logs/tuned -o reports/base-vs-tuned`. Unreadable logs are listed and skipped (exit 1
-    if any were); no usable log at all is exit 2.
+    with McNemar's test. Unreadable logs and logs of other Inspect tasks are listed and skipped
+    (exit 1 if any were); no usable log at all is exit 2.
     """
 
     from finbehave.logs import LogInputError, Source, log_files
@@ -379,23 +432,31 @@ def _bad_training_input() -> tuple[type[Exception], ...]:
 
 
 OutputOption = Annotated[
-    Path | None, typer.Option(help="Output folder (default: outputs/<recipe name>).")
+    Path | None,
+    typer.Option("-o", "--output", help="Output folder (default: `outputs/RECIPE_NAME`)."),
 ]
 ResumeOption = Annotated[
-    bool, typer.Option(help="Continue from the output folder's last checkpoint.")
+    bool, typer.Option("--resume", help="Continue from the output folder's last checkpoint.")
 ]
 AllowEvalOnlyOption = Annotated[
     bool,
     typer.Option(
-        help="Allow items of datasets published for evaluation only (e.g. the Snorkel set)."
+        "--allow-eval-only",
+        help="Allow items of datasets published for evaluation only (e.g. the Snorkel set).",
     ),
 ]
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "finbehave train --recipe training/cpu_smoke.yaml \\",
+        "    --diagnosis reports/experiment/diagnosis.json -o outputs/smoke",
+        "finbehave train --recipe training/cpu_smoke.yaml -o outputs/smoke --resume",
+    )
+)
 def train(
     recipe: Annotated[
-        Path, typer.Option(help="Training recipe YAML, e.g. training/cpu_smoke.yaml.")
+        Path, typer.Option(help="Training recipe YAML, e.g. `training/cpu_smoke.yaml`.")
     ],
     diagnosis: Annotated[
         Path | None,
@@ -414,7 +475,7 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Retrain the weakest behaviours: GRPO (TRL) with a LoRA adapter in the evaluation's tools.
+    """Retrain the weakest behaviours: GRPO (TRL) + LoRA in the evaluation's tools.
 
     The reward is the rubric's behaviour scores collapsed with the diagnosis' weights; items are
     the diagnosis' train targets (never test, held-out or eval-only items). Writes the adapter,
@@ -457,18 +518,25 @@ def _show_step(log: dict) -> None:
     say("  ".join(fields))
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "finbehave sft --recipe training/sft_cpu.yaml logs/experiment \\",
+        "    --run careful --where 'answer_correctness == 1' -o outputs/sft",
+    )
+)
 def sft(
-    recipe: Annotated[Path, typer.Option(help="SFT recipe YAML, e.g. training/sft_cpu.yaml.")],
+    recipe: Annotated[Path, typer.Option(help="SFT recipe YAML, e.g. `training/sft_cpu.yaml`.")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="LOGS", help=LOGS_HELP, show_default=False)
+    ] = None,
     logs: Annotated[
-        list[Path],
-        typer.Option(help="Inspect logs (.eval/.json) or folders of them (repeatable)."),
-    ],
+        list[Path] | None, typer.Option(help="Logs or folders, as the arguments (repeatable).")
+    ] = None,
     where: Annotated[
         str | None,
         typer.Option(
-            help="Keep traces whose behaviour scores match, e.g. 'answer_correctness == 1 and "
-            "schema_inspection >= 0.5' (see training/README.md)."
+            help="Keep traces whose behaviour scores match, e.g. `answer_correctness == 1 and "
+            "schema_inspection >= 0.5` (see `training/README.md`)."
         ),
     ] = None,
     run: Annotated[
@@ -493,7 +561,14 @@ def sft(
     bad_input = _bad_training_input()
     try:
         result = run_sft(
-            recipe, logs, where, run or (), output, resume, allow_eval_only, progress=_show_step
+            recipe,
+            [*(paths or []), *(logs or [])],
+            where,
+            run or (),
+            output,
+            resume,
+            allow_eval_only,
+            progress=_show_step,
         )
     except bad_input as exc:
         raise fail(str(exc)) from None
@@ -510,16 +585,23 @@ def sft(
     _print_eval_command(result.eval_model, result.eval_model_args)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "finbehave loop tasks.yaml",
+        "finbehave loop tasks.yaml --stop-after report",
+        "finbehave loop tasks.yaml --restart",
+    )
+)
 def loop(
     file: Annotated[Path, typer.Argument(help="The experiment file, e.g. tasks.yaml.")] = Path(
         "tasks.yaml"
     ),
-    log_dir: Annotated[Path | None, typer.Option(help="Override the experiment's log_dir.")] = None,
+    log_dir: LogDirOption = None,
     restart: Annotated[
         bool,
         typer.Option(
-            help="Forget the recorded stages and run each again (logs and checkpoints are reused)."
+            "--restart",
+            help="Forget the recorded stages and run each again (logs and checkpoints are reused).",
         ),
     ] = False,
     stop_after: Annotated[
@@ -531,7 +613,7 @@ def loop(
     Stages: evaluate (finbehave run) -> report + diagnosis of training.base_model -> [traces ->
     sft -> evaluate_warm -> report_warm, with training.sft:] -> train (GRPO from the diagnosis,
     continuing the warm start) -> evaluate_tuned (same tasks: the held-out items) -> compare
-    (<report>-loop/index.html). Each stage writes where its own command would. Resumable: run the
+    (`REPORT-loop/index.html`). Each stage writes where its own command would. Resumable: run the
     same command again after a crash or Ctrl-C; finished stages are skipped. Exit 2 on a bad
     experiment, recipe or filter; 1 when an evaluation did not finish.
     """
@@ -574,12 +656,16 @@ def _print_eval_command(model: str, model_args: dict[str, str]) -> None:
 export_app = typer.Typer(
     help=(
         "Export the environment and its rubric reward as an installable package, to train "
-        "where RL people train: verifiers (prime-rl) or OpenEnv (TRL, torchforge, SkyRL).\n\n"
-        "Example: `finbehave export verifiers --diagnosis reports/run1/diagnosis.json "
-        "--output exports/finqa-vf`, then `pip install exports/finqa-vf` (its README has the "
-        "run commands)."
+        "where RL people train: verifiers (prime-rl) or OpenEnv (TRL, torchforge, SkyRL). "
+        "Then `pip install` the folder; its README has the run commands."
+    ),
+    epilog=examples(
+        "finbehave export verifiers -o exports/finqa-vf \\",
+        "    --diagnosis reports/experiment/diagnosis.json",
+        "finbehave export openenv -o exports/finqa-openenv",
     ),
     no_args_is_help=True,
+    rich_markup_mode=MARKUP,
 )
 app.add_typer(export_app, name="export")
 ExportOutput = Annotated[
@@ -614,7 +700,10 @@ ExportName = Annotated[
     str | None, typer.Option(help="Package name (default finbehave-finqa[-openenv]).")
 ]
 ExportAllowEvalOnly = Annotated[
-    bool, typer.Option(help="Allow items of datasets published for evaluation only.")
+    bool,
+    typer.Option(
+        "--allow-eval-only", help="Allow items of datasets published for evaluation only."
+    ),
 ]
 
 
@@ -668,7 +757,9 @@ def _export_command(target: str, summary: str):
         f"{summary}\n\nExit 2 on a bad dataset, diagnosis, rubric, item selection or output "
         "folder; nothing is written then."
     )
-    export_app.command(target)(command)
+    export_app.command(
+        target, epilog=examples(f"finbehave export {target} -o exports/finqa-{target}")
+    )(command)
 
 
 _export_command(

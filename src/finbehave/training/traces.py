@@ -147,7 +147,7 @@ def collect_traces(
 ) -> TraceSet:
     """The traces of ``logs`` selected by ``runs`` and ``where`` (see the module docstring)."""
     if not logs:
-        raise TraceSelectionError("no logs given; pass --logs LOG_OR_DIR (repeatable)")
+        raise TraceSelectionError("no logs given; pass LOG_OR_DIR arguments (files or folders)")
     try:
         files = log_files([Source(Path(p)) for p in logs])
     except LogInputError as exc:
