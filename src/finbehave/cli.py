@@ -7,6 +7,8 @@ Exit codes: 0 success, 1 the work ran but failed (e.g. a run with errors), 2 bad
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -62,12 +64,29 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print a one-line error and return the exit to raise."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+@contextmanager
+def interruptible(kept: str) -> Iterator[None]:
+    """Turn Ctrl-C into one line saying what was kept and how to resume (exit 130)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise fail(f"interrupted: {kept}", EXIT_INTERRUPTED) from None
+
+
+def output_folder(path: Path, option: str = "-o") -> Path:
+    """``path`` if it can be an output folder (absent or a folder), else a one-line exit 2."""
+    if path.exists() and not path.is_dir():
+        raise fail(f"{option} {path}: is a file, not a folder; pass a folder path")
+    return path
 
 
 def say(line: str) -> None:
@@ -255,14 +274,18 @@ def run(
     from finbehave.logs import LogInputError
 
     experiment = _load_experiment(file)
+    folder = output_folder(log_dir or experiment.log_dir)
+    resume = f"finished samples are kept in {folder}; run the same command again to resume"
     try:
-        success, logs = run_experiment(experiment, only or (), log_dir)
+        with interruptible(resume):
+            success, logs = run_experiment(experiment, only or (), log_dir)
     except ExperimentError as exc:
         raise fail(str(exc)) from None
-    say(f"{len(logs)} logs in {log_dir or experiment.log_dir}")
+    say(f"{len(logs)} logs in {folder}")
     if experiment.report is not None and logs:
         try:
-            result = report_experiment(experiment, logs)
+            with interruptible(f"the logs are complete in {folder}; the report was not written"):
+                result = report_experiment(experiment, logs, only or ())
         except LogInputError as exc:
             raise fail(f"report: {exc}", EXIT_FAILED) from None
         say(f"report:    {result.index}")
@@ -305,10 +328,13 @@ def rescore(
     from finbehave.rubrics.rescore import rescore_logs
     from finbehave.rubrics.spec import RubricError, load_rubric
 
+    if output_dir is not None:
+        output_folder(output_dir)
     try:
         files = expand_logs(logs)
         load_rubric(rubric)
-        report = rescore_logs(files, rubric, output_dir, "append" if append else "overwrite")
+        with interruptible("logs rescored so far are complete; the inputs are unchanged"):
+            report = rescore_logs(files, rubric, output_dir, "append" if append else "overwrite")
     except (RubricError, ValueError) as exc:
         raise fail(str(exc)) from None
     say(
@@ -385,9 +411,10 @@ def report(
     sources = [Source(p) for p in logs or []] + _compare_sources(compare or [])
     if not sources:
         raise fail("no logs given; pass LOG_OR_DIR arguments or --compare NAME=LOG_OR_DIR")
+    output_folder(output)
     try:
         files = log_files(sources)
-        with _progress() as progress:
+        with interruptible(f"nothing was written to {output}"), _progress() as progress:
             bar = progress.add_task("reading logs", total=len(files))
             result = build_report(
                 sources,
@@ -431,6 +458,10 @@ def _bad_training_input() -> tuple[type[Exception], ...]:
     )
 
 
+RESUME_TRAINING = (
+    "checkpoints saved so far are kept in the output folder; add --resume to the same command "
+    "to continue from the last one"
+)
 OutputOption = Annotated[
     Path | None,
     typer.Option("-o", "--output", help="Output folder (default: `outputs/RECIPE_NAME`)."),
@@ -487,15 +518,16 @@ def train(
 
     bad_input = _bad_training_input()
     try:
-        result = run_training(
-            recipe,
-            diagnosis,
-            output,
-            resume,
-            allow_eval_only,
-            progress=_show_step,
-            init_adapter=init_adapter,
-        )
+        with interruptible(RESUME_TRAINING):
+            result = run_training(
+                recipe,
+                diagnosis,
+                output,
+                resume,
+                allow_eval_only,
+                progress=_show_step,
+                init_adapter=init_adapter,
+            )
     except bad_input as exc:
         raise fail(str(exc)) from None
     except ImportError as exc:
@@ -560,16 +592,17 @@ def sft(
 
     bad_input = _bad_training_input()
     try:
-        result = run_sft(
-            recipe,
-            [*(paths or []), *(logs or [])],
-            where,
-            run or (),
-            output,
-            resume,
-            allow_eval_only,
-            progress=_show_step,
-        )
+        with interruptible(RESUME_TRAINING):
+            result = run_sft(
+                recipe,
+                [*(paths or []), *(logs or [])],
+                where,
+                run or (),
+                output,
+                resume,
+                allow_eval_only,
+                progress=_show_step,
+            )
     except bad_input as exc:
         raise fail(str(exc)) from None
     except ImportError as exc:
@@ -627,9 +660,15 @@ def loop(
         say(f"loop {line}")
 
     try:
-        result = run_loop(
-            file, log_dir, say=narrate, progress=_show_step, restart=restart, stop_after=stop_after
-        )
+        with interruptible("finished stages are kept; run the same command again to resume"):
+            result = run_loop(
+                file,
+                log_dir,
+                say=narrate,
+                progress=_show_step,
+                restart=restart,
+                stop_after=stop_after,
+            )
     except bad_input as exc:
         raise fail(str(exc)) from None
     except LoopIncomplete as exc:

@@ -385,23 +385,30 @@ def build_tasks(experiment: Experiment, only: Sequence[str] = ()) -> list[Any]:
     return tasks
 
 
-def report_experiment(experiment: Experiment, logs: list[Path]) -> Any:
-    """Write the experiment's report (``report:``) from its logs; runs are the model keys."""
+def report_experiment(experiment: Experiment, logs: list[Path], only: Sequence[str] = ()) -> Any:
+    """Write the experiment's report (``report:``) from its logs; runs are the model keys.
+
+    The diagnosis is of ``training.base_model`` when it was run (``only`` may leave it out).
+    """
     from finbehave.logs import Source
     from finbehave.reports.build import build_report
 
     base = experiment.training.base_model if experiment.training else None
+    ran = {name for _, name in select(experiment, only)}
     return build_report(
         [Source(path) for path in logs],
         Path(experiment.report),
-        subject=base,
+        subject=base if base in ran else None,
     )
 
 
 def run_experiment(
     experiment: Experiment, only: Sequence[str] = (), log_dir: Path | None = None
 ) -> tuple[bool, list[Path]]:
-    """Run the matrix with ``eval_set``; returns (all finished, log files written)."""
+    """Run the matrix with ``eval_set``; returns (all finished, log files written).
+
+    Raises ``KeyboardInterrupt`` after a Ctrl-C (finished samples are in the logs).
+    """
     from inspect_ai import eval_set
 
     target = Path(log_dir or experiment.log_dir)
@@ -414,4 +421,7 @@ def run_experiment(
         retry_attempts=3,
         fail_on_error=False,
     )
+    if success and len(logs) < len(tasks):
+        # Ctrl-C: Inspect writes the cancelled logs, then eval_set returns (True, [])
+        raise KeyboardInterrupt
     return success, [Path(log.location) for log in logs if log.location]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from finbehave import __version__
 from finbehave.diagnosis import Diagnosis, write_diagnosis
-from finbehave.files import write_text_atomic
+from finbehave.files import staged_dir, write_text_atomic
 from finbehave.logs import RUN_FIRST, LogInputError, LogSet, Source, read_logs
 from finbehave.reports.analysis import (
     ALL_TASKS,
@@ -162,46 +162,22 @@ def _header(logset: LogSet, frame: pd.DataFrame, runs: list[str]) -> list[dict[s
     return out
 
 
-def build_report(
-    sources: list[Source],
-    out_dir: Path,
-    rubric: Path | None = None,
-    subject: str | None = None,
-    on_file: Callable[[Path], None] | None = None,
-    dataset_items: ItemSource | None = _dataset_items,
-) -> ReportResult:
-    """Read ``sources``, write ``index.html``, ``diagnosis.json`` and ``samples.parquet``.
-
-    Raises ``LogInputError`` (one line) when no input yields a single scored sample; logs
-    that cannot be read are listed in ``ReportResult.errors`` and in the page.
-    """
-    exemplars = Exemplars()
-    logset = read_logs(sources, rubric=rubric, on_file=on_file, on_sample=exemplars)
-    if not logset.rows:
-        inputs = ", ".join(str(source.path) for source in sources)
-        why = logset.errors[0] if logset.errors else RUN_FIRST
-        raise LogInputError(f"no scored finbehave samples in {inputs}: {why}")
-    frame, duplicates = samples_frame(logset.rows)
-    if duplicates:
-        logset.notes.append(
-            f"{duplicates} samples appeared in more than one log of the same run (retries or "
-            "resumed evals); the copy from the newest log was kept"
-        )
-    analysis = Analysis(frame)
-    runs = analysis.runs
-    if subject is not None and subject not in runs:
-        raise LogInputError(f"--subject {subject!r} is not a run here; choose one of {runs}")
-    subject = subject or runs[0]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    parquet = out_dir / "samples.parquet"
-    analysis.write_parquet(parquet)
-
+def _write(
+    analysis: Analysis,
+    logset: LogSet,
+    exemplars: Exemplars,
+    subject: str,
+    folder: Path,
+    dataset_items: ItemSource | None,
+) -> Diagnosis:
+    """Write ``diagnosis.json`` and ``index.html`` into ``folder``; returns the diagnosis."""
+    frame, runs = analysis.frame, analysis.runs
     rates = analysis.rates()
     versions = sorted(set(frame["rubric_version"]) - {""})
     diagnosis = build_diagnosis(
         analysis, rates, subject, ",".join(versions) or "unknown", dataset_items
     )
-    diagnosis_path = write_diagnosis(diagnosis, out_dir / "diagnosis.json")
+    write_diagnosis(diagnosis, folder / "diagnosis.json")
 
     pooled = analysis.pooled
     comparisons = analysis.comparisons(runs[0]) if len(runs) > 1 else []
@@ -238,11 +214,47 @@ def build_report(
             diagnosis=diagnosis,
         )
     )
-    index = write_text_atomic(out_dir / "index.html", html)
+    write_text_atomic(folder / "index.html", html)
+    return diagnosis
+
+
+def build_report(
+    sources: list[Source],
+    out_dir: Path,
+    rubric: Path | None = None,
+    subject: str | None = None,
+    on_file: Callable[[Path], None] | None = None,
+    dataset_items: ItemSource | None = _dataset_items,
+) -> ReportResult:
+    """Read ``sources``, write ``index.html``, ``diagnosis.json`` and ``samples.parquet``.
+
+    Raises ``LogInputError`` (one line) when no input yields a single scored sample; logs
+    that cannot be read are listed in ``ReportResult.errors`` and in the page.
+    """
+    exemplars = Exemplars()
+    logset = read_logs(sources, rubric=rubric, on_file=on_file, on_sample=exemplars)
+    if not logset.rows:
+        inputs = ", ".join(str(source.path) for source in sources)
+        why = logset.errors[0] if logset.errors else RUN_FIRST
+        raise LogInputError(f"no scored finbehave samples in {inputs}: {why}")
+    frame, duplicates = samples_frame(logset.rows)
+    if duplicates:
+        logset.notes.append(
+            f"{duplicates} samples appeared in more than one log of the same run (retries or "
+            "resumed evals); the copy from the newest log was kept"
+        )
+    analysis = Analysis(frame)
+    runs = analysis.runs
+    if subject is not None and subject not in runs:
+        raise LogInputError(f"--subject {subject!r} is not a run here; choose one of {runs}")
+    subject = subject or runs[0]
+    with staged_dir(out_dir) as stage:
+        analysis.write_parquet(stage / "samples.parquet")
+        diagnosis = _write(analysis, logset, exemplars, subject, stage, dataset_items)
     return ReportResult(
-        index=index,
-        diagnosis_path=diagnosis_path,
-        parquet=parquet,
+        index=out_dir / "index.html",
+        diagnosis_path=out_dir / "diagnosis.json",
+        parquet=out_dir / "samples.parquet",
         diagnosis=diagnosis,
         samples=len(frame),
         runs=runs,
