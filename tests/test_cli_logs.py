@@ -7,6 +7,7 @@ go through ``finbehave.logs`` for ``report``, ``rescore`` and ``sft`` the same w
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,16 @@ def test_an_output_path_that_is_a_file_is_one_line_exit_2(
         line = _one_error_line(result.output)
         assert result.exit_code == 2 and "is a file, not a folder" in line
     assert file.read_text() == "mine"
+
+
+def test_rescoring_a_folder_twice_rescores_the_originals(
+    logs: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "logs"
+    shutil.copytree(logs["finbehave"], folder)
+    (original,) = folder.glob("*.eval")
+    for _ in range(2):  # beside the inputs: the second run must not rescore the first's output
+        assert runner.invoke(app, ["rescore", str(folder)]).exit_code == 0
+    assert sorted(p.name for p in folder.glob("*.eval")) == sorted(
+        [original.name, f"{original.stem}-rescored.eval"]
+    )

@@ -322,16 +322,18 @@ def rescore(
     """Re-score logs with a new or edited rubric, without re-running the models.
 
     Writes new logs (inputs are never modified) and prints every criterion verdict that changed.
-    Takes logs of `finbehave/finqa` and `finbehave/finqa_reasoning` only.
+    Takes logs of `finbehave/finqa` and `finbehave/finqa_reasoning` only. In a folder, the
+    `*-rescored` copies an earlier rescore wrote are left out (and overwritten), so re-running
+    after another rubric edit re-scores the originals.
     """
     from finbehave.logs import expand_logs
-    from finbehave.rubrics.rescore import rescore_logs
+    from finbehave.rubrics.rescore import inputs, rescore_logs
     from finbehave.rubrics.spec import RubricError, load_rubric
 
     if output_dir is not None:
         output_folder(output_dir)
     try:
-        files = expand_logs(logs)
+        files = inputs(logs, expand_logs(logs))
         load_rubric(rubric)
         with interruptible("logs rescored so far are complete; the inputs are unchanged"):
             report = rescore_logs(files, rubric, output_dir, "append" if append else "overwrite")

@@ -49,10 +49,20 @@ def _verdicts(log: EvalLog) -> dict[tuple[str, str], str]:
     return found
 
 
+RESCORED = "-rescored"  # the name of a rescored copy: <input stem>-rescored<suffix>
+
+
 def output_path(source: Path, output_dir: Path | None) -> Path:
     """Where the rescored copy of ``source`` goes (never ``source`` itself)."""
     folder = output_dir or source.parent
-    return folder / f"{source.stem}-rescored{source.suffix}"
+    return folder / f"{source.stem}{RESCORED}{source.suffix}"
+
+
+def inputs(paths: list[Path], found: list[Path]) -> list[Path]:
+    """The logs to re-score: ``found`` (``paths`` expanded) less the rescored copies an earlier
+    rescore wrote into a folder given (a rescored log named as a file is kept)."""
+    named = set(paths)
+    return [f for f in found if f in named or not f.stem.endswith(RESCORED)]
 
 
 def rescore_log(
