@@ -288,8 +288,7 @@ def run(
                 result = report_experiment(experiment, logs, only or ())
         except LogInputError as exc:
             raise fail(f"report: {exc}", EXIT_FAILED) from None
-        say(f"report:    {result.index}")
-        say(f"diagnosis: {result.diagnosis_path}")
+        _say_report(result)
     if not success:
         raise fail("some runs did not finish; run the same command again to resume", EXIT_FAILED)
 
@@ -353,6 +352,15 @@ def rescore(
     say("wrote:")
     for path in report.written:
         say(f"  {path}")
+
+
+def _say_report(result) -> None:
+    """The summary of a written report: what it read, the weakest behaviours, where it is."""
+    runs = ", ".join(result.runs)
+    say(f"{result.samples} samples from {len(result.runs)} run(s): {runs}")
+    say(f"weakest behaviours of {result.diagnosis.subject}: {result.diagnosis.weakest_summary()}")
+    say(f"report:    {result.index}")
+    say(f"diagnosis: {result.diagnosis_path}")
 
 
 def _compare_sources(pairs: list[str]) -> list:
@@ -429,11 +437,7 @@ def report(
         raise fail(str(exc)) from None
     for error in result.errors:
         err_console.print(f"[yellow]skipped:[/] {escape(error)}", highlight=False)
-    runs = ", ".join(result.runs)
-    say(f"{result.samples} samples from {len(result.runs)} run(s): {runs}")
-    say(f"weakest behaviours of {result.diagnosis.subject}: {result.diagnosis.weakest_summary()}")
-    say(f"report:    {result.index}")
-    say(f"diagnosis: {result.diagnosis_path}")
+    _say_report(result)
     if result.errors:
         raise typer.Exit(EXIT_FAILED)
 
@@ -460,10 +464,15 @@ def _bad_training_input() -> tuple[type[Exception], ...]:
     )
 
 
-RESUME_TRAINING = (
-    "checkpoints saved so far are kept in the output folder; add --resume to the same command "
-    "to continue from the last one"
-)
+def _resume_training(output: Path | None) -> str:
+    """What a Ctrl-C of train or sft keeps, and how to go on."""
+    folder = output or "the output folder (the recipe's output_dir, else outputs/RECIPE_STEM)"
+    return (
+        f"checkpoints saved so far are kept in {folder}; add --resume to the same command to "
+        "continue from the last one (none yet: run it again as it was)"
+    )
+
+
 OutputOption = Annotated[
     Path | None,
     typer.Option("-o", "--output", help="Output folder (default: `outputs/RECIPE_NAME`)."),
@@ -520,7 +529,7 @@ def train(
 
     bad_input = _bad_training_input()
     try:
-        with interruptible(RESUME_TRAINING):
+        with interruptible(_resume_training(output)):
             result = run_training(
                 recipe,
                 diagnosis,
@@ -594,7 +603,7 @@ def sft(
 
     bad_input = _bad_training_input()
     try:
-        with interruptible(RESUME_TRAINING):
+        with interruptible(_resume_training(output)):
             result = run_sft(
                 recipe,
                 [*(paths or []), *(logs or [])],

@@ -78,6 +78,12 @@ def select_items(
                 f"diagnosis target item {missing[0]} is not in dataset {store.name!r}; "
                 "set the recipe's dataset: to the one the diagnosis was made on"
             )
+        if not diagnosis.target_items.train:
+            raise ItemSelectionError(
+                f"the diagnosis of {diagnosis.subject} has no train target items "
+                f"({diagnosis.recommendation.rstrip('.')}); diagnose a weaker run "
+                "(finbehave report LOGS --subject RUN) or set items.source: all in the recipe"
+            )
         chosen = [by_id[i] for i in diagnosis.target_items.train]
     else:
         chosen = [i for i in by_id.values() if i.split == "train" and i.id not in held_out]
