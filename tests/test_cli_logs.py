@@ -125,10 +125,18 @@ def test_an_output_path_that_is_a_file_is_one_line_exit_2(
 ) -> None:
     file = tmp_path / "taken"
     file.write_text("mine")
-    for command in ("report", "rescore"):
-        result = runner.invoke(app, [command, str(logs["finbehave"]), "-o", str(file)])
+    experiment, given = str(ROOT / "tasks.yaml"), str(logs["finbehave"])
+    for args in (
+        ["report", given],
+        ["rescore", given],
+        ["run", experiment],
+        ["loop", experiment],
+        ["train", "--recipe", str(ROOT / "training/cpu_smoke.yaml")],
+        ["sft", "--recipe", str(ROOT / "training/sft_cpu.yaml"), given],
+    ):
+        result = runner.invoke(app, [*args, "-o", str(file)])
         line = _one_error_line(result.output)
-        assert result.exit_code == 2 and "is a file, not a folder" in line
+        assert result.exit_code == 2 and "is a file, not a folder" in line, args
     assert file.read_text() == "mine"
 
 

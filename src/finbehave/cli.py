@@ -82,11 +82,10 @@ def interruptible(kept: str) -> Iterator[None]:
         raise fail(f"interrupted: {kept}", EXIT_INTERRUPTED) from None
 
 
-def output_folder(path: Path, option: str = "-o") -> Path:
-    """``path`` if it can be an output folder (absent or a folder), else a one-line exit 2."""
-    if path.exists() and not path.is_dir():
-        raise fail(f"{option} {path}: is a file, not a folder; pass a folder path")
-    return path
+def output_folder(path: Path | None) -> None:
+    """Exit 2 in one line unless ``path`` can be an output folder (None, absent or a folder)."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise fail(f"-o {path}: is a file, not a folder; pass a folder path")
 
 
 def say(line: str) -> None:
@@ -274,7 +273,8 @@ def run(
     from finbehave.logs import LogInputError
 
     experiment = _load_experiment(file)
-    folder = output_folder(log_dir or experiment.log_dir)
+    folder = log_dir or experiment.log_dir
+    output_folder(folder)
     resume = f"finished samples are kept in {folder}; run the same command again to resume"
     try:
         with interruptible(resume):
@@ -329,8 +329,7 @@ def rescore(
     from finbehave.rubrics.rescore import inputs, rescore_logs
     from finbehave.rubrics.spec import RubricError, load_rubric
 
-    if output_dir is not None:
-        output_folder(output_dir)
+    output_folder(output_dir)
     try:
         files = inputs(logs, expand_logs(logs))
         load_rubric(rubric)
@@ -528,6 +527,7 @@ def train(
     from finbehave.training.trainer import train as run_training
 
     bad_input = _bad_training_input()
+    output_folder(output)
     try:
         with interruptible(_resume_training(output)):
             result = run_training(
@@ -602,6 +602,7 @@ def sft(
     from finbehave.training.sft import sft as run_sft
 
     bad_input = _bad_training_input()
+    output_folder(output)
     try:
         with interruptible(_resume_training(output)):
             result = run_sft(
@@ -666,6 +667,7 @@ def loop(
     from finbehave.loop import LoopIncomplete, run_loop
 
     bad_input = (*_bad_training_input(), ExperimentError, LogInputError)
+    output_folder(log_dir)
 
     def narrate(line: str) -> None:
         say(f"loop {line}")
