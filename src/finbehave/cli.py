@@ -181,20 +181,15 @@ def data_list() -> None:
     """List imported datasets (the embedded one is always available as 'embedded')."""
     from finbehave.data.manage import list_datasets
 
-    table = Table(title="datasets")
-    for column in ("name", "items", "companies", "eval only"):
-        table.add_column(column)
-    table.add_column("source", no_wrap=True, overflow="ignore")  # a path: never broken
-    table.add_row(EMBEDDED, "", "", "no", "shipped with finbehave")
-    for info in list_datasets():
-        table.add_row(
-            escape(info.name),
-            str(info.items),
-            str(info.companies),
-            "yes" if info.eval_only else "no",
-            escape(str(info.source)),
+    found = list_datasets()
+    width = max([len(EMBEDDED), *(len(info.name) for info in found)])
+    say(f"{EMBEDDED:<{width}}  shipped with finbehave")
+    for info in found:
+        eval_only = ", eval-only" if info.eval_only else ""
+        say(
+            f"{info.name:<{width}}  {info.items} items, {info.companies} companies{eval_only}, "
+            f"from {info.source}"
         )
-    console.print(table)
 
 
 @data_app.command("remove", epilog=examples("finbehave data remove finqa_train"))
