@@ -1,7 +1,9 @@
 """The ``finbehave`` command line: a thin layer over the packages.
 
 Exit codes: 0 success, 1 the work ran but failed (e.g. a run with errors), 2 bad input
-(a file, option or dataset that needs fixing; the message names the fix).
+(a file, option or dataset that needs fixing; the message names the fix), 130 Ctrl-C (the
+message says what was kept and how to resume). Every message is one line; printed paths and
+commands are never wrapped.
 """
 
 from __future__ import annotations
