@@ -29,7 +29,7 @@ from finbehave.diagnosis import load_diagnosis
 from finbehave.experiment import load_experiment
 from finbehave.loop import run_loop
 
-console = Console()
+console = Console(soft_wrap=True)  # paths and summaries are never broken across lines
 
 
 def _say(line: str) -> None:
