@@ -262,6 +262,11 @@ def test_arms_summary_pairs_every_arm_and_reads_training_logs(
     assert careful_vs_guesser["differences"]["answer_correctness"]["value"] == 1.0
     assert summary["runs"]["targeted"]["schema_inspection"]["value"] == 1.0
     assert summary["runs"]["warm"]["schema_inspection"]["value"] == 0.0
+    use = summary["tool_use"]
+    assert (
+        use["targeted"]["submitted"]["value"] == 1.0 and use["uniform"]["tool_calls"]["value"] == 1
+    )
+    assert use["targeted"]["tool_calls"]["value"] > 2
     training = summary["training"]["targeted"]
     assert training["steps"] == 2 and training["zero_spread_fraction"] == 0.75
     assert training["curves"]["schema_inspection"] == [[1, 0.1], [2, 0.5]]

@@ -24,15 +24,17 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from finbehave.files import write_text_atomic
 from finbehave.reports.analysis import Analysis, Comparison, row_estimate
 from finbehave.reports.plots import curves_plot
-from finbehave.reports.stats import Estimate
+from finbehave.reports.stats import Estimate, estimate
 from finbehave.vocab import BEHAVIOURS
 
 ZERO_SPREAD = "frac_reward_zero_std"
+NO_SUBMISSION = "no_submission"
 METRICS = ("correct", *BEHAVIOURS)
 
 
@@ -58,6 +60,22 @@ def _pair(comparison: Comparison) -> dict[str, Any]:
         "differences": {m: _estimate(d) for m, d in comparison.deltas.items() if d.n},
         "mcnemar": asdict(comparison.mcnemar),
     }
+
+
+def tool_use(analysis: Analysis) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per run: the share of samples with any tool call (submit included), with a submitted an answer, and the
+    mean number of tool calls (does a warm start use the tools at all?)."""
+    frame = analysis.frame
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for run in analysis.runs:
+        rows = frame[frame.run == run]
+        submitted = np.array([NO_SUBMISSION not in list(tags) for tags in rows["tags"]], float)
+        out[run] = {
+            "any_tool_call": _estimate(estimate((rows["tool_calls"] > 0).to_numpy(float))),
+            "submitted": _estimate(estimate(submitted)),
+            "tool_calls": _estimate(estimate(rows["tool_calls"].to_numpy(float))),
+        }
+    return out
 
 
 def _history(output: Path) -> list[dict[str, Any]]:
@@ -118,6 +136,10 @@ def render_markdown(summary: dict[str, Any]) -> str:
         ]
         if len(cells) == len(runs):
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    for key in ("any_tool_call", "submitted", "tool_calls"):
+        lines.append(
+            f"| {key} | " + " | ".join(_fmt(summary["tool_use"][r][key]) for r in runs) + " |"
+        )
     lines += ["", "| difference | " + " | ".join(METRICS) + " | McNemar (correct) |"]
     lines.append("|---" * (len(METRICS) + 2) + "|")
     for pair in summary["pairs"]:
@@ -155,7 +177,13 @@ def summarize_arms(parquet: Path, trained: dict[str, Path], folder: Path) -> Pat
         for reference, other in _pairs_to_compare(analysis.runs, arms)
     ]
     training = {arm: training_summary(output) for arm, output in trained.items()}
-    summary = {"task": analysis.pooled, "runs": runs, "pairs": pairs, "training": training}
+    summary = {
+        "task": analysis.pooled,
+        "runs": runs,
+        "tool_use": tool_use(analysis),
+        "pairs": pairs,
+        "training": training,
+    }
     folder.mkdir(parents=True, exist_ok=True)
     panels = {
         f"{arm} ({info['reward_weights_source'] or '?'} weights)": {
