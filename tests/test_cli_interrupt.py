@@ -9,11 +9,16 @@ import time
 from pathlib import Path
 
 import pytest
+import test_training
 from cli_helpers import cli_env, command, finbehave_logs
+from tiny_dataset import write_diag
 from typer.testing import CliRunner
 
 import finbehave.reports.build as build
 from finbehave.cli import EXIT_INTERRUPTED, app
+
+dataset = test_training.dataset  # fixtures: the tiny dataset and random model of test_training
+tiny_model = test_training.tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +73,33 @@ def test_run_interrupted_says_where_the_logs_are_and_how_to_resume(tmp_path: Pat
         "run the same command again to resume"
     )
     assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.train
+@pytest.mark.slow
+def test_train_interrupted_after_a_checkpoint_says_how_to_resume(
+    dataset: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    grpo = {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 16,
+            "max_steps": 50, "save_steps": 1, "use_cpu": True}  # fmt: skip
+    recipe = test_training.write_recipe(
+        tmp_path / "r.yaml", model=str(tiny_model), dataset=str(dataset), grpo=grpo
+    )
+    diagnosis = write_diag(tmp_path / "d.json", ["finqa-acme-002"], ["finqa-acme-001"])
+    out = tmp_path / "out"
+    args = ["train", "--recipe", str(recipe), "--diagnosis", str(diagnosis), "-o", str(out)]
+    process = subprocess.Popen(
+        command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
+    )
+    deadline = time.monotonic() + 300
+    while not (out / "checkpoints" / "checkpoint-2").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == EXIT_INTERRUPTED, err
+    assert err.strip().splitlines()[-1] == (
+        f"error: interrupted: checkpoints saved so far are kept in {out}; add --resume to the "
+        "same command to continue from the last one (none yet: run it again as it was)"
+    )
+    # what --resume would continue from: a complete checkpoint (one cut while saving is ignored)
+    assert (out / "checkpoints" / "checkpoint-1" / "trainer_state.json").is_file()
