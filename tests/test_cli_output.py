@@ -47,6 +47,22 @@ def test_printed_paths_are_never_wrapped(columns: int, logs: Path, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     _whole([ROOT / "tasks.yaml", ROOT / "logs" / "experiment"], result.stdout)
 
+    package = tmp_path / "an-exported-package-in-a-folder-with-a-long-name"
+    result = cli("export", "verifiers", "-o", str(package), columns=columns)
+    assert result.returncode == 0, result.stderr
+    _whole([package, f"pip install {package}", package / "README.md"], result.stdout)
+
+    experiment = tmp_path / "an-experiment-file-with-a-long-name.yaml"
+    experiment.write_text(
+        "version: 1\nlog_dir: logs-in-a-folder-with-a-long-name\nreport: report\n"
+        "tasks:\n  - {name: finqa, split: test, limit: 1}\n"
+        "models:\n  careful: {model: finbehave/scripted/careful}\n"
+    )
+    result = cli("run", str(experiment), columns=columns)
+    assert result.returncode == 0, result.stderr
+    report = tmp_path / "report"
+    _whole([tmp_path / "logs-in-a-folder-with-a-long-name", report / "index.html"], result.stdout)
+
     missing = tmp_path / "a-typo-in-a-rather-long-path" / "nope.eval"
     result = cli("rescore", str(missing), columns=columns)
     assert result.returncode == 2
