@@ -151,3 +151,13 @@ def test_rescoring_a_folder_twice_rescores_the_originals(
     assert sorted(p.name for p in folder.glob("*.eval")) == sorted(
         [original.name, f"{original.stem}-rescored.eval"]
     )
+
+
+def test_rescore_skips_a_foreign_log_among_finbehave_logs(
+    logs: dict[str, Path], tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["rescore", str(logs["root"]), "-o", str(tmp_path)])
+    assert result.exit_code == 1, result.output  # like report: done, but not all was used
+    skipped = [line for line in result.output.splitlines() if line.startswith("skipped:")]
+    assert len(skipped) == 1 and "'hello'" in skipped[0]
+    assert len(list(tmp_path.glob("*-rescored.eval"))) == 1

@@ -318,9 +318,10 @@ def rescore(
     """Re-score logs with a new or edited rubric, without re-running the models.
 
     Writes new logs (inputs are never modified) and prints every criterion verdict that changed.
-    Takes logs of `finbehave/finqa` and `finbehave/finqa_reasoning` only. In a folder, the
-    `*-rescored` copies an earlier rescore wrote are left out (and overwritten), so re-running
-    after another rubric edit re-scores the originals.
+    Takes logs of `finbehave/finqa` and `finbehave/finqa_reasoning`; other logs are listed and
+    skipped (exit 1; exit 2 when no log is left). In a folder, the `*-rescored` copies an
+    earlier rescore wrote are left out (and overwritten), so re-running after another rubric
+    edit re-scores the originals.
     """
     from finbehave.logs import expand_logs
     from finbehave.rubrics.rescore import inputs, rescore_logs
@@ -348,6 +349,15 @@ def rescore(
     say("wrote:")
     for path in report.written:
         say(f"  {path}")
+    _say_skipped(report.skipped)
+    if report.skipped:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _say_skipped(lines: list[str]) -> None:
+    """One stderr line per input left out (the command then exits 1: not all was used)."""
+    for line in lines:
+        err_console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False)
 
 
 def _say_report(result) -> None:
@@ -431,8 +441,7 @@ def report(
             )
     except (LogInputError, RubricError) as exc:
         raise fail(str(exc)) from None
-    for error in result.errors:
-        err_console.print(f"[yellow]skipped:[/] {escape(error)}", highlight=False)
+    _say_skipped(result.errors)
     _say_report(result)
     if result.errors:
         raise typer.Exit(EXIT_FAILED)

@@ -19,6 +19,10 @@ from finbehave.rubrics.scorer import behaviour_rubric
 from finbehave.vocab import DEFAULT_TOLERANCE, RUBRIC_SCORER
 
 
+class ForeignLogError(ValueError):
+    """A log of another Inspect task (one line naming it)."""
+
+
 @dataclass(frozen=True)
 class VerdictChange:
     """One criterion whose verdict changed for one sample."""
@@ -36,6 +40,7 @@ class RescoreReport:
 
     written: list[Path] = field(default_factory=list)
     changes: list[VerdictChange] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line per log of another task
     samples: int = 0
     rubric_version: str = ""
 
@@ -76,7 +81,7 @@ def rescore_log(
     log = read_eval_log(str(path))
     foreign = foreign_task(log)
     if foreign is not None:
-        raise ValueError(f"{path}: {foreign}; rescore takes finbehave logs only")
+        raise ForeignLogError(f"{path}: {foreign}; rescore takes finbehave logs only")
     if not log.samples:
         raise ValueError(
             f"{path}: the log has no samples to re-score (was it written with samples?)"
@@ -108,12 +113,19 @@ def rescore_logs(
     output_dir: Path | None = None,
     action: Literal["overwrite", "append"] = "overwrite",
 ) -> RescoreReport:
-    """Re-score several logs (see ``rescore_log``)."""
+    """Re-score several logs (see ``rescore_log``); logs of other tasks are listed in
+    ``skipped``, and are an error (``ForeignLogError``) when no log is left."""
     report = RescoreReport()
     for path in paths:
-        target, changes, samples, version = rescore_log(path, rubric, output_dir, action)
+        try:
+            target, changes, samples, version = rescore_log(path, rubric, output_dir, action)
+        except ForeignLogError as exc:
+            report.skipped.append(str(exc))
+            continue
         report.written.append(target)
         report.changes.extend(changes)
         report.samples += samples
         report.rubric_version = version
+    if not report.written and report.skipped:
+        raise ForeignLogError(report.skipped[0])
     return report
