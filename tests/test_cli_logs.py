@@ -161,3 +161,13 @@ def test_rescore_skips_a_foreign_log_among_finbehave_logs(
     skipped = [line for line in result.output.splitlines() if line.startswith("skipped:")]
     assert len(skipped) == 1 and "'hello'" in skipped[0]
     assert len(list(tmp_path.glob("*-rescored.eval"))) == 1
+
+
+def test_an_unknown_subject_lists_the_runs(logs: dict[str, Path], tmp_path: Path) -> None:
+    args = ["report", str(logs["finbehave"]), "--subject", "nobody", "-o", str(tmp_path / "r")]
+    result = runner.invoke(app, args)
+    line = _one_error_line(result.output)
+    assert result.exit_code == 2
+    assert line.endswith("--subject nobody: not a run in these logs; choose one of "
+                         "finbehave/scripted/careful")  # fmt: skip
+    assert not (tmp_path / "r").exists()

@@ -246,7 +246,9 @@ def build_report(
     analysis = Analysis(frame)
     runs = analysis.runs
     if subject is not None and subject not in runs:
-        raise LogInputError(f"--subject {subject!r} is not a run here; choose one of {runs}")
+        raise LogInputError(
+            f"--subject {subject}: not a run in these logs; choose one of {', '.join(runs)}"
+        )
     subject = subject or runs[0]
     with staged_dir(out_dir) as stage:
         analysis.write_parquet(stage / "samples.parquet")
