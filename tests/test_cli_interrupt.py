@@ -80,11 +80,7 @@ def test_run_interrupted_says_where_the_logs_are_and_how_to_resume(tmp_path: Pat
 def test_train_interrupted_after_a_checkpoint_says_how_to_resume(
     dataset: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
-    grpo = {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 16,
-            "max_steps": 50, "save_steps": 1, "use_cpu": True}  # fmt: skip
-    recipe = test_training.write_recipe(
-        tmp_path / "r.yaml", model=str(tiny_model), dataset=str(dataset), grpo=grpo
-    )
+    recipe = test_training.tiny_grpo_recipe(tmp_path / "r.yaml", tiny_model, dataset, max_steps=50)
     diagnosis = write_diag(tmp_path / "d.json", ["finqa-acme-002"], ["finqa-acme-001"])
     out = tmp_path / "out"
     args = ["train", "--recipe", str(recipe), "--diagnosis", str(diagnosis), "-o", str(out)]

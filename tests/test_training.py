@@ -62,6 +62,13 @@ def write_recipe(path: Path, **fields: Any) -> Path:
     return path
 
 
+def tiny_grpo_recipe(path: Path, model: Path, dataset: Path, max_steps: int) -> Path:
+    """A CPU GRPO recipe for the tiny model: two generations, 16 tokens, a checkpoint a step."""
+    grpo = {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 16,
+            "max_steps": max_steps, "save_steps": 1, "use_cpu": True}  # fmt: skip
+    return write_recipe(path, model=str(model), dataset=str(dataset), grpo=grpo)
+
+
 # --- recipes -------------------------------------------------------------------------------------
 
 
@@ -369,11 +376,7 @@ def test_cli_trains_and_refuses_eval_only_items(
 
     from finbehave.cli import app
 
-    grpo = {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 16,
-            "max_steps": 1, "save_steps": 1, "use_cpu": True}  # fmt: skip
-    recipe = write_recipe(
-        tmp_path / "r.yaml", model=str(tiny_model), dataset=str(dataset), grpo=grpo
-    )
+    recipe = tiny_grpo_recipe(tmp_path / "r.yaml", tiny_model, dataset, max_steps=1)
     runner = CliRunner()
     refused = write_diag(tmp_path / "bad.json", ["finqa-acme-003"], ["finqa-acme-001"])
     args = ["train", "--recipe", str(recipe), "--output", str(tmp_path / "out")]
