@@ -68,6 +68,27 @@ async def test_seeded_sampling_is_reproducible(tiny_api: LocalModelAPI) -> None:
     assert first.completion == second.completion
 
 
+@pytest.mark.anyio
+async def test_each_sample_draws_its_own_random_stream(
+    tiny_api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seeded run is reproducible per prompt, but two samples (two prompts) do not replay the
+    same random numbers: with one seed for every call, every first turn of an eval sampled the
+    same tokens."""
+    draws: list[float] = []
+
+    def fake_generate(input_ids: Any, **kwargs: Any) -> Any:
+        draws.append(torch.rand(1).item())
+        return input_ids
+
+    monkeypatch.setattr(tiny_api.model, "generate", fake_generate)
+    config = GenerateConfig(temperature=1.0, seed=7, max_tokens=6)
+    other = [MESSAGES[0], ChatMessageUser(content="Revenue 2020?")]
+    for messages in (MESSAGES, MESSAGES, other):
+        await tiny_api.generate(messages, [], "auto", config)
+    assert draws[0] == draws[1] and draws[0] != draws[2]
+
+
 def _script(api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     """Make the model 'generate' ``text`` (a random model never writes tool calls)."""
     completion = api.tokenizer(text + "<|im_end|>", add_special_tokens=False)["input_ids"]
@@ -97,7 +118,8 @@ async def test_tool_calls_and_malformed_json_reach_inspect(
     )
     assert bad.parse_error and "Could not parse tool call" in bad.parse_error
     assert output.stop_reason == "tool_calls"
-    assert output.completion == ""
+    # the malformed block stays in the text, as the model wrote it (the next turn shows it)
+    assert output.completion == '<tool_call>{"name": "sql_query", "arguments": {</tool_call>'
     assert output.message.content[0].reasoning == "schema first"  # type: ignore[index,union-attr]
 
 

@@ -6,6 +6,7 @@ training uses. torch/transformers/peft are imported lazily (the ``train`` extra)
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from functools import partial
 from pathlib import Path
@@ -42,6 +43,18 @@ def _require_transformers() -> None:
         import transformers  # noqa: F401
     except ImportError as ex:
         raise RuntimeError(f"finbehave/local needs torch and transformers: {TRAIN_HINT}") from ex
+
+
+def call_seed(seed: int, prompt: str) -> int:
+    """The sampling seed of one call: the run's ``seed`` mixed with the prompt.
+
+    Reseeding every call with the run's seed itself would replay the same random numbers in every
+    sample and turn, so samples that share a prefix (every first turn of an eval) would all draw
+    the same tokens: one draw, repeated, instead of a sample of the model. Mixed with the prompt,
+    each sample and turn draws its own stream, and a rerun draws the same one.
+    """
+    digest = hashlib.sha256(f"{seed}\0{prompt}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
 
 
 class LocalModelAPI(ModelAPI):
@@ -110,7 +123,7 @@ class LocalModelAPI(ModelAPI):
         kwargs["pad_token_id"] = pad_id if pad_id is not None else self.tokenizer.eos_token_id
         with self._lock, torch.inference_mode():
             if config.seed is not None:
-                torch.manual_seed(config.seed)
+                torch.manual_seed(call_seed(config.seed, prompt))
             output = self.model.generate(**encoded, **kwargs)
         input_len = encoded["input_ids"].shape[1]
         new_ids = output[0, input_len:].tolist()
