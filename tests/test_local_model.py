@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
 
 import pytest
 from inspect_ai import Task, eval
@@ -21,6 +21,7 @@ pytest.importorskip("trl")
 from tiny_lm import save_tiny_model  # noqa: E402
 
 from finbehave.models.chat_format import render_prompt  # noqa: E402
+from finbehave.models.engine import GenRequest, GenResult  # noqa: E402
 from finbehave.models.local import LocalModelAPI  # noqa: E402
 
 SQL_TOOL = ToolInfo(
@@ -72,10 +73,12 @@ def _script(api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch, text: str) -> N
     """Make the model 'generate' ``text`` (a random model never writes tool calls)."""
     completion = api.tokenizer(text + "<|im_end|>", add_special_tokens=False)["input_ids"]
 
-    def fake_generate(input_ids: Any, **kwargs: Any) -> Any:
-        return torch.cat([input_ids, torch.tensor([completion])], dim=1)
+    def fake_submit(request: GenRequest) -> Future:
+        future: Future = Future()
+        future.set_result(GenResult(completion, "eos", 0))
+        return future
 
-    monkeypatch.setattr(api.model, "generate", fake_generate)
+    monkeypatch.setattr(api.engine, "submit", fake_submit)
 
 
 @pytest.mark.anyio

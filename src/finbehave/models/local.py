@@ -1,15 +1,19 @@
 """``finbehave/local[/<path-or-id>]``: a transformers causal LM (plus a LoRA adapter) in-process.
 
 Prompts are rendered and completions parsed by :mod:`finbehave.models.chat_format`, the same code
-training uses. torch/transformers/peft are imported lazily (the ``train`` extra).
+training uses. Generation runs in :class:`finbehave.models.engine.DecodeEngine`: each sample's
+next turn reuses the key/value cache of what it already encoded, samples share the encoded
+system prompt and tools, concurrent samples (up to ``max_connections``) decode together, and a
+turn ends at ``</tool_call>`` or the end token. Model args (``-M name=value``): ``adapter``,
+``device``, ``dtype``, ``max_new_tokens`` (per turn), ``threads`` (torch CPU threads, default
+:func:`finbehave.models.threads.pick_threads`), ``max_connections``, ``cache_mb`` (memory for
+cached prefixes). torch/transformers/peft are imported lazily (the ``train`` extra).
 """
 
 from __future__ import annotations
 
-import threading
-from functools import partial
+import logging
 from pathlib import Path
-from typing import Any
 
 import anyio
 from inspect_ai.model import (
@@ -32,8 +36,10 @@ from finbehave.models.chat_format import (
     render_prompt,
     to_inspect_tool_calls,
 )
+from finbehave.models.threads import configure_threads
 
 TRAIN_HINT = "pip install 'finbehave[train]'"
+logger = logging.getLogger(__name__)
 
 
 def _require_transformers() -> None:
@@ -45,7 +51,7 @@ def _require_transformers() -> None:
 
 
 class LocalModelAPI(ModelAPI):
-    """A local transformers model; generation runs serialized in a worker thread."""
+    """A local transformers model served by a :class:`DecodeEngine` (module docstring)."""
 
     def __init__(
         self,
@@ -54,11 +60,16 @@ class LocalModelAPI(ModelAPI):
         adapter: str | None = None,
         device: str = "cpu",
         dtype: str = "float32",
-        max_new_tokens: int = 512,
+        max_new_tokens: int = 256,
+        threads: int | None = None,
+        max_connections: int = 8,
+        cache_mb: int = 2048,
     ) -> None:
         _require_transformers()
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from finbehave.models.engine import DecodeEngine
 
         if model_path is None:
             from finbehave.models.smollm2 import default_model_dir
@@ -67,6 +78,10 @@ class LocalModelAPI(ModelAPI):
         super().__init__(model_name=model_path, config=config or GenerateConfig())
         self.device = device
         self.max_new_tokens = int(max_new_tokens)
+        self.connections = int(max_connections)
+        if self.connections < 1:
+            raise ValueError(f"max_connections must be >= 1 (got {max_connections})")
+        threads = configure_threads(None if threads is None else int(threads))
         self.tokenizer = ensure_tool_template(AutoTokenizer.from_pretrained(model_path))
         model = AutoModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype))
         if adapter:
@@ -81,7 +96,13 @@ class LocalModelAPI(ModelAPI):
             model = PeftModel.from_pretrained(model, adapter)
         self.model = model.to(device).eval()
         self.adapter = adapter
-        self._lock = threading.Lock()
+        self.engine = DecodeEngine(
+            self.model,
+            self.tokenizer,
+            threads=threads,
+            cache_bytes=int(cache_mb) << 20,
+            max_batch=self.connections,
+        )
 
     async def generate(
         self,
@@ -90,39 +111,33 @@ class LocalModelAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
+        from finbehave.models.engine import GenRequest
+
         prompt = render_prompt(self.tokenizer, input, tools)
-        return await anyio.to_thread.run_sync(partial(self._generate_sync, prompt, config))
-
-    def _generate_sync(self, prompt: str, config: GenerateConfig) -> ModelOutput:
-        import torch
-
-        encoded = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(
-            self.device
-        )
+        ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
         max_new = config.max_tokens or self.max_new_tokens
         sampling = config.temperature is None or config.temperature > 0
-        kwargs: dict[str, Any] = {"max_new_tokens": max_new, "do_sample": sampling}
-        if sampling:
-            kwargs["temperature"] = config.temperature or 1.0
-            kwargs["top_p"] = config.top_p if config.top_p is not None else 1.0
-            kwargs["top_k"] = config.top_k or 0
-        pad_id = self.tokenizer.pad_token_id
-        kwargs["pad_token_id"] = pad_id if pad_id is not None else self.tokenizer.eos_token_id
-        with self._lock, torch.inference_mode():
-            if config.seed is not None:
-                torch.manual_seed(config.seed)
-            output = self.model.generate(**encoded, **kwargs)
-        input_len = encoded["input_ids"].shape[1]
-        new_ids = output[0, input_len:].tolist()
+        request = GenRequest(
+            ids=ids,
+            max_new_tokens=max_new,
+            temperature=(config.temperature or 1.0) if sampling else 0.0,
+            top_p=config.top_p if config.top_p is not None else 1.0,
+            top_k=config.top_k or 0,
+            seed=config.seed,
+        )
+        future = self.engine.submit(request)
+        try:
+            result = await anyio.to_thread.run_sync(future.result, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            future.cancel()
+            raise
+        return self._output(len(ids), result.tokens, result.stop)
+
+    def _output(self, input_len: int, new_ids: list[int], stop: str) -> ModelOutput:
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
         parsed = parse_completion(text)
         calls = to_inspect_tool_calls(parsed)
-        hit_eos = bool(new_ids) and new_ids[-1] == self.tokenizer.eos_token_id
-        stop = (
-            "tool_calls"
-            if calls
-            else ("max_tokens" if len(new_ids) >= max_new and not hit_eos else "stop")
-        )
+        stop_reason = "tool_calls" if calls else ("max_tokens" if stop == "max_tokens" else "stop")
         content: str | list[Content] = parsed.content
         if parsed.reasoning:
             content = [
@@ -134,7 +149,7 @@ class LocalModelAPI(ModelAPI):
         )
         return ModelOutput(
             model=self.model_name,
-            choices=[ChatCompletionChoice(message=message, stop_reason=stop)],
+            choices=[ChatCompletionChoice(message=message, stop_reason=stop_reason)],
             usage=ModelUsage(
                 input_tokens=input_len,
                 output_tokens=len(new_ids),
@@ -146,7 +161,10 @@ class LocalModelAPI(ModelAPI):
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def max_connections(self) -> int:
-        return 1
+        return self.connections
 
     def connection_key(self) -> str:
         return f"{self.model_name}:{self.adapter or ''}"
+
+    def close(self) -> None:
+        self.engine.close()
