@@ -161,3 +161,16 @@ async def test_smollm2_default_generates_offline() -> None:
     assert output.usage is not None and 1 <= output.usage.output_tokens <= 8
     assert output.completion or output.message.tool_calls
     print(f"SmolLM2-135M: {output.usage.output_tokens / elapsed:.1f} tokens/s")
+
+
+def test_a_long_run_is_announced_once_with_the_options_that_shorten_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from finbehave.models.local import warn_if_slow
+
+    with caplog.at_level("WARNING", logger="finbehave.models.local"):
+        warn_if_slow(tokens_per_s=1000.0, max_new_tokens=256)
+        assert not caplog.records
+        warn_if_slow(tokens_per_s=2.0, max_new_tokens=256)
+    (record,) = caplog.records
+    assert "--limit" in record.message and "max_new_tokens" in record.message

@@ -13,6 +13,7 @@ cached prefixes). torch/transformers/peft are imported lazily (the ``train`` ext
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import anyio
@@ -40,6 +41,7 @@ from finbehave.models.threads import configure_threads
 
 TRAIN_HINT = "pip install 'finbehave[train]'"
 logger = logging.getLogger(__name__)
+SLOW_SAMPLE_S = 300
 
 
 def _require_transformers() -> None:
@@ -48,6 +50,28 @@ def _require_transformers() -> None:
         import transformers  # noqa: F401
     except ImportError as ex:
         raise RuntimeError(f"finbehave/local needs torch and transformers: {TRAIN_HINT}") from ex
+
+
+def warn_if_slow(tokens_per_s: float, max_new_tokens: int) -> None:
+    """Warn once, after the first turn, when a sample may take over :data:`SLOW_SAMPLE_S`.
+
+    The estimate is the sample's turns (half its message limit) x ``max_new_tokens`` at the
+    first turn's speed (prefill included, so it errs long).
+    """
+    try:
+        from inspect_ai.log._samples import sample_active
+
+        active = sample_active()
+    except ImportError:  # Inspect moved it: no estimate
+        active = None
+    turns = (active.message_limit if active and active.message_limit else 20) // 2
+    estimate = turns * max_new_tokens / max(tokens_per_s, 1e-6)
+    if estimate > SLOW_SAMPLE_S:
+        logger.warning(
+            f"finbehave/local: {tokens_per_s:.1f} tokens/s, so a sample of up to {turns} turns x "
+            f"{max_new_tokens} tokens may take ~{estimate / 60:.0f} min; shorten the run with "
+            "--limit, -M max_new_tokens=<n> or --message-limit (README: local models)"
+        )
 
 
 class LocalModelAPI(ModelAPI):
@@ -103,6 +127,7 @@ class LocalModelAPI(ModelAPI):
             cache_bytes=int(cache_mb) << 20,
             max_batch=self.connections,
         )
+        self._estimated = False
 
     async def generate(
         self,
@@ -125,12 +150,16 @@ class LocalModelAPI(ModelAPI):
             top_k=config.top_k or 0,
             seed=config.seed,
         )
+        started = time.perf_counter()
         future = self.engine.submit(request)
         try:
             result = await anyio.to_thread.run_sync(future.result, abandon_on_cancel=True)
         except anyio.get_cancelled_exc_class():
             future.cancel()
             raise
+        if not self._estimated:
+            self._estimated = True
+            warn_if_slow(len(result.tokens) / (time.perf_counter() - started), max_new)
         return self._output(len(ids), result.tokens, result.stop)
 
     def _output(self, input_len: int, new_ids: list[int], stop: str) -> ModelOutput:

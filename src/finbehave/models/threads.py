@@ -24,11 +24,14 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def pick_threads(requested: int | None = None, busy: int = 1, cores: int | None = None) -> int:
+def pick_threads(
+    requested: int | None = None, busy: int = 1, cores: int | None = None, processes: int = 1
+) -> int:
     """Intra-op threads for torch: ``requested``, else ``OMP_NUM_THREADS``, else cores - busy.
 
     ``busy`` is how many cores other work of the run keeps occupied (1 under Inspect: its event
-    loop and sandbox workers; 0 for a process that only runs the model).
+    loop and sandbox workers; 1 in training: TRL's Python, the tools, the data collator).
+    ``processes`` running the model side by side (accelerate's ``WORLD_SIZE``) share the cores.
     """
     if requested is not None:
         if int(requested) < 1:
@@ -37,14 +40,17 @@ def pick_threads(requested: int | None = None, busy: int = 1, cores: int | None 
     env = os.environ.get(THREADS_ENV, "").strip()
     if env.isdigit() and int(env) >= 1:
         return int(env)
-    return max(1, (cores or available_cores()) - max(0, busy))
+    return max(1, (cores or available_cores()) // max(1, processes) - max(0, busy))
 
 
 def configure_threads(requested: int | None = None, busy: int = 1) -> int:
-    """Set torch's intra-op thread count by :func:`pick_threads`; returns it."""
+    """Set this process's torch intra-op threads by :func:`pick_threads`; returns the number.
+
+    Call it in the thread that runs the model too: OpenMP keeps the count per thread.
+    """
     import torch
 
-    threads = pick_threads(requested, busy)
+    threads = pick_threads(requested, busy, processes=int(os.environ.get("WORLD_SIZE", "1")))
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
