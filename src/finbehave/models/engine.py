@@ -11,8 +11,9 @@ prompt's token ids) and returns a future. Each round the worker
    left-padded to a common length, the attention mask is zero on the pads and ``position_ids``
    are each request's own, so every row computes what it would alone;
 3. stops a request at an end token (EOS, ``<|im_end|>``), a stop string (``</tool_call>``: the
-   turn is over once a tool call is complete) or ``max_new_tokens``, stores its cache for the next
-   turn and resolves its future.
+   turn is over once a tool call is complete; ``<tool_response>``: the model started inventing
+   the tool's result, as SmolLM2 does, sometimes for hundreds of tokens) or ``max_new_tokens``,
+   stores its cache for the next turn and resolves its future.
 
 Greedy decoding gives the same tokens as ``model.generate`` on the full prompt (tested). Sampling
 uses one ``torch.Generator`` per request seeded from ``seed``, so a seed reproduces its output
@@ -42,7 +43,7 @@ import torch.nn.functional as F
 
 StopKind = Literal["eos", "stop_string", "max_tokens"]
 KV = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values [batch, heads, len, dim]
-STOP_STRINGS = ("</tool_call>",)
+STOP_STRINGS = ("</tool_call>", "<tool_response>")  # a call is complete; a result is invented
 STOP_WINDOW = 16  # tokens decoded to look for a stop string (longer than any stop string)
 GROW = 256  # cache positions allocated ahead
 

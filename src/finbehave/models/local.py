@@ -42,6 +42,7 @@ from finbehave.models.threads import configure_threads
 TRAIN_HINT = "pip install 'finbehave[train]'"
 logger = logging.getLogger(__name__)
 SLOW_SAMPLE_S = 300
+INVENTED_RESULT = "<tool_response>"  # one of the engine's stop strings
 
 
 def _require_transformers() -> None:
@@ -164,6 +165,7 @@ class LocalModelAPI(ModelAPI):
 
     def _output(self, input_len: int, new_ids: list[int], stop: str) -> ModelOutput:
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
+        text = text.split(INVENTED_RESULT)[0]  # the model's own turn ends there
         parsed = parse_completion(text)
         calls = to_inspect_tool_calls(parsed)
         stop_reason = "tool_calls" if calls else ("max_tokens" if stop == "max_tokens" else "stop")
