@@ -95,13 +95,20 @@ def test_seeded_sampling_is_reproducible_whatever_runs_beside(engine: DecodeEngi
     assert other_seed != alone
 
 
-def test_a_completed_tool_call_ends_the_turn(
-    engine: DecodeEngine, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ('<tool_call>{"name": "f"}</tool_call> and more', '<tool_call>{"name": "f"}</tool_call>'),
+        ("Done.\n<tool_response>\n42", "Done.\n<tool_response>"),
+    ],
+)
+def test_a_completed_tool_call_or_an_invented_result_ends_the_turn(
+    engine: DecodeEngine, monkeypatch: pytest.MonkeyPatch, text: str, kept: str
 ) -> None:
-    script = iter(engine.tokenizer('<tool_call>{"name": "f"}</tool_call> and more')["input_ids"])
+    script = iter(engine.tokenizer(text)["input_ids"])
     monkeypatch.setattr("finbehave.models.engine.pick_token", lambda *_: next(script))
     result = engine.generate(GenRequest(prompts(10)[0], 64))
-    assert engine.tokenizer.decode(result.tokens).endswith("</tool_call>")
+    assert engine.tokenizer.decode(result.tokens) == kept
     assert result.stop == "stop_string"
 
 

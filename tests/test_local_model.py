@@ -105,6 +105,16 @@ async def test_tool_calls_and_malformed_json_reach_inspect(
 
 
 @pytest.mark.anyio
+async def test_an_invented_tool_result_is_cut_from_the_answer(
+    tiny_api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _script(tiny_api, monkeypatch, "The answer is 12.5.\n<tool_response>")
+    output = await tiny_api.generate(MESSAGES, [SQL_TOOL], "auto", GREEDY)
+    assert output.completion == "The answer is 12.5."
+    assert output.stop_reason == "stop"
+
+
+@pytest.mark.anyio
 async def test_lora_adapter_is_loaded_and_changes_the_model(tiny_dir: Path, tmp_path: Path) -> None:
     from peft import LoraConfig, PeftModel, get_peft_model
     from transformers import AutoModelForCausalLM
