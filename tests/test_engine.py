@@ -119,6 +119,14 @@ def test_end_token_ends_the_turn(engine: DecodeEngine, monkeypatch: pytest.Monke
     assert (result.tokens, result.stop) == ([im_end], "eos")
 
 
+def test_close_cancels_unfinished_requests(tiny: tuple[Any, Any]) -> None:
+    engine = DecodeEngine(*tiny, stop_strings=())
+    engine.stop_ids = set()
+    futures = [engine.submit(GenRequest(ids, 100_000)) for ids in prompts(8, 9)]
+    engine.close()
+    assert all(future.cancelled() for future in futures)
+
+
 def test_prefix_cache_is_bounded_and_least_recently_used_goes_first() -> None:
     def kv(n: int) -> list[tuple[Any, Any]]:
         return [(torch.zeros(1, 1, n, 4), torch.zeros(1, 1, n, 4))]  # 32 bytes per position

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
@@ -246,6 +247,8 @@ class DecodeEngine:
         self._rows: list[_Row] = []
         self._cache: Any = None  # the batch's DynamicCache, rows left-padded to one length
         self._pads: list[int] = []
+        self.decode_steps = 0  # batched forwards of one token per row, and their time
+        self.decode_seconds = 0.0
         self._thread = threading.Thread(target=self._run, name="finbehave-decode", daemon=True)
         self._thread.start()
 
@@ -257,13 +260,17 @@ class DecodeEngine:
         self._queue.put((request, future))
         return future
 
+    def tokens_per_s(self) -> float | None:
+        """Each request's decode speed so far (one token per batched step), None before any."""
+        return self.decode_steps / self.decode_seconds if self.decode_seconds else None
+
     def generate(self, request: GenRequest) -> GenResult:
         """Blocking :meth:`submit`."""
         result: GenResult = self.submit(request).result()
         return result
 
     def close(self) -> None:
-        """Stop the worker (queued requests are cancelled)."""
+        """Stop the worker (queued and unfinished requests are cancelled)."""
         self._queue.put(None)
         self._thread.join(timeout=60)
 
@@ -273,7 +280,7 @@ class DecodeEngine:
             torch.set_num_threads(self.threads)
         while True:
             if not self._take(block=not self._rows and not self._waiting):
-                for _, future in self._waiting:
+                for future in [f for _, f in self._waiting] + [r.future for r in self._rows]:
                     future.cancel()
                 return
             try:
@@ -346,6 +353,7 @@ class DecodeEngine:
 
     def _step(self) -> None:
         """One token for every active row, in one forward."""
+        started = time.perf_counter()
         width = _kv(self._cache)[0][0].shape[2]
         mask = torch.ones(len(self._rows), width + 1, dtype=torch.long, device=self.device)
         for index, pad in enumerate(self._pads):
@@ -358,6 +366,8 @@ class DecodeEngine:
             row.length += 1
             if self._advance(row, logits[index]) or row.future.cancelled():
                 done.append(index)
+        self.decode_steps += 1
+        self.decode_seconds += time.perf_counter() - started
         if done:
             self._release(done)
 

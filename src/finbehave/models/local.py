@@ -13,7 +13,6 @@ cached prefixes). torch/transformers/peft are imported lazily (the ``train`` ext
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import anyio
@@ -57,7 +56,7 @@ def warn_if_slow(tokens_per_s: float, max_new_tokens: int) -> None:
     """Warn once, after the first turn, when a sample may take over :data:`SLOW_SAMPLE_S`.
 
     The estimate is the sample's turns (half its message limit) x ``max_new_tokens`` at the
-    first turn's speed (prefill included, so it errs long).
+    decode speed measured so far (an upper bound: most turns end earlier).
     """
     try:
         from inspect_ai.log._samples import sample_active
@@ -151,16 +150,16 @@ class LocalModelAPI(ModelAPI):
             top_k=config.top_k or 0,
             seed=config.seed,
         )
-        started = time.perf_counter()
         future = self.engine.submit(request)
         try:
             result = await anyio.to_thread.run_sync(future.result, abandon_on_cancel=True)
         except anyio.get_cancelled_exc_class():
             future.cancel()
             raise
-        if not self._estimated:
+        rate = self.engine.tokens_per_s()
+        if not self._estimated and rate is not None:
             self._estimated = True
-            warn_if_slow(len(result.tokens) / (time.perf_counter() - started), max_new)
+            warn_if_slow(rate, max_new)
         return self._output(len(ids), result.tokens, result.stop)
 
     def _output(self, input_len: int, new_ids: list[int], stop: str) -> ModelOutput:
