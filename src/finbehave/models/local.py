@@ -29,6 +29,7 @@ from inspect_ai.model import (
     ModelUsage,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+from inspect_ai.util import sample_limits
 
 from finbehave.models.chat_format import (
     ensure_tool_template,
@@ -53,18 +54,16 @@ def _require_transformers() -> None:
 
 
 def warn_if_slow(tokens_per_s: float, max_new_tokens: int) -> None:
-    """Warn once, after the first turn, when a sample may take over :data:`SLOW_SAMPLE_S`.
+    """Warn when a sample may take over :data:`SLOW_SAMPLE_S` (called after the first turn).
 
     The estimate is the sample's turns (half its message limit) x ``max_new_tokens`` at the
     decode speed measured so far (an upper bound: most turns end earlier).
     """
     try:
-        from inspect_ai.log._samples import sample_active
-
-        active = sample_active()
-    except ImportError:  # Inspect moved it: no estimate
-        active = None
-    turns = (active.message_limit if active and active.message_limit else 20) // 2
+        messages = sample_limits().message.limit
+    except RuntimeError:  # outside a sample
+        messages = None
+    turns = int(messages or 20) // 2
     estimate = turns * max_new_tokens / max(tokens_per_s, 1e-6)
     if estimate > SLOW_SAMPLE_S:
         logger.warning(
