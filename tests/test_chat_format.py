@@ -126,7 +126,22 @@ def test_malformed_call_becomes_a_visible_parse_error(body: str) -> None:
     assert len(parsed.parse_errors) == 1 and "Could not parse tool call" in parsed.parse_errors[0]
     (call,) = to_inspect_tool_calls(parsed)
     assert call.parse_error == parsed.parse_errors[0]
-    assert parsed.content == "Answer."
+    assert parsed.content == f"Answer.<tool_call>{body}</tool_call>"  # as the model wrote it
+
+
+def test_the_next_turn_shows_a_malformed_call_as_written() -> None:
+    tokenizer = tiny_tokenizer(qwen_template())
+    written = 'Listing.<tool_call>{"name": "get_table_names", "arguments": {}}}</tool_call>'
+    parsed = parse_completion(written)
+    calls = to_inspect_tool_calls(parsed)
+    assistant = ChatMessageAssistant(content=parsed.content, tool_calls=calls)
+    error = ToolCallError("parsing", calls[0].parse_error or "")
+    tool = ChatMessageTool(
+        content="", tool_call_id=calls[0].id, function=calls[0].function, error=error
+    )
+    prompt = render_prompt(tokenizer, [*CONVERSATION[:2], assistant, tool], [SQL_TOOL])
+    assert written in prompt and "unparsable_tool_call" not in prompt
+    assert "Error: Could not parse tool call" in prompt
 
 
 def test_unclosed_tool_call_at_end_is_parsed() -> None:

@@ -69,16 +69,38 @@ async def test_seeded_sampling_is_reproducible(tiny_api: LocalModelAPI) -> None:
     assert first.completion == second.completion
 
 
-def _script(api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    """Make the model 'generate' ``text`` (a random model never writes tool calls)."""
+@pytest.mark.anyio
+async def test_each_sample_draws_its_own_random_stream(
+    tiny_api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seeded run is reproducible per prompt, but two samples (two prompts) do not replay the
+    same random numbers: with one seed for every call, every first turn of an eval sampled the
+    same tokens."""
+    requests = _script(tiny_api, monkeypatch, "x")
+    config = GenerateConfig(temperature=1.0, seed=7, max_tokens=6)
+    other = [MESSAGES[0], ChatMessageUser(content="Revenue 2020?")]
+    for messages in (MESSAGES, MESSAGES, other):
+        await tiny_api.generate(messages, [], "auto", config)
+    seeds = [request.seed for request in requests]
+    assert seeds[0] == seeds[1] and seeds[0] != seeds[2] and None not in seeds
+
+
+def _script(api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch, text: str) -> list[GenRequest]:
+    """Make the model 'generate' ``text`` (a random model never writes tool calls).
+
+    Returns the list the requests it gets are appended to.
+    """
     completion = api.tokenizer(text + "<|im_end|>", add_special_tokens=False)["input_ids"]
+    requests: list[GenRequest] = []
 
     def fake_submit(request: GenRequest) -> Future:
+        requests.append(request)
         future: Future = Future()
         future.set_result(GenResult(completion, "eos", 0))
         return future
 
     monkeypatch.setattr(api.engine, "submit", fake_submit)
+    return requests
 
 
 @pytest.mark.anyio
@@ -100,7 +122,8 @@ async def test_tool_calls_and_malformed_json_reach_inspect(
     )
     assert bad.parse_error and "Could not parse tool call" in bad.parse_error
     assert output.stop_reason == "tool_calls"
-    assert output.completion == ""
+    # the malformed block stays in the text, as the model wrote it (the next turn shows it)
+    assert output.completion == '<tool_call>{"name": "sql_query", "arguments": {</tool_call>'
     assert output.message.content[0].reasoning == "schema first"  # type: ignore[index,union-attr]
 
 

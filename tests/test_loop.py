@@ -213,3 +213,72 @@ def test_restart_removes_only_what_the_loop_writes_and_foreign_checkpoints_are_r
     write_yaml(tasks, changed)
     with pytest.raises(ExperimentError, match=r"changed since .* pass --restart"):
         Loop(load_experiment(tasks), tasks).run(say=lambda _: None)
+
+
+@pytest.mark.train
+@pytest.mark.slow
+def test_arms_train_identically_but_for_their_weights_and_are_compared(tmp_path: Path) -> None:
+    from tiny_lm import TOOL_CONTEXT, save_tiny_model
+
+    from finbehave.loop import run_loop
+    from finbehave.training.reward import uniform_weights
+
+    model = save_tiny_model(tmp_path / "tiny", max_positions=TOOL_CONTEXT)
+    dataset = write_tiny_dataset(tmp_path / "data" / "tiny")
+    tasks = experiment(tmp_path, model, dataset, sft=False)
+    data = json.loads(tasks.read_text())
+    data["training"]["arms"] = {"targeted": "diagnosis", "uniform": "uniform"}
+    write_yaml(tasks, data)
+
+    result = run_loop(tasks, say=lambda _: None)
+    assert result.ran == [
+        "evaluate", "report", "train_targeted", "evaluate_targeted", "train_uniform",
+        "evaluate_uniform", "compare",
+    ]  # fmt: skip
+    diagnosis = json.loads((tmp_path / "reports" / "base" / "diagnosis.json").read_text())
+    cards = {
+        arm: json.loads((tmp_path / "outputs" / f"grpo-{arm}" / "run_card.json").read_text())
+        for arm in ("targeted", "uniform")
+    }
+    assert cards["targeted"]["reward_weights"] == diagnosis["reward_weights"]
+    assert cards["targeted"]["reward_weights_source"] == "diagnosis"
+    assert cards["uniform"]["reward_weights"] == uniform_weights()
+    assert cards["uniform"]["reward_weights_source"] == "uniform"
+    for key in ("items", "seed", "base_model"):
+        assert cards["targeted"][key] == cards["uniform"][key]
+
+    folder = tmp_path / "reports" / "base-loop"
+    summary = json.loads((folder / "arms.json").read_text())
+    assert list(summary["runs"]) == ["base", "targeted", "uniform"]
+    pairs = [(p["after"], p["before"]) for p in summary["pairs"]]
+    assert pairs == [("targeted", "base"), ("uniform", "base"), ("targeted", "uniform")]
+    assert all(p["items"] == 1 for p in summary["pairs"])
+    for arm in ("targeted", "uniform"):
+        training = summary["training"][arm]
+        assert training["steps"] == 1 and 0.0 <= training["zero_spread_fraction"] <= 1.0
+        assert training["reward_weights"] == cards[arm]["reward_weights"]
+    assert "targeted − uniform" in (folder / "arms.md").read_text()
+    assert (folder / "reward_curves.svg").read_text().startswith("<svg")
+
+
+def test_arms_are_checked_before_anything_runs(tmp_path: Path) -> None:
+    dataset = write_tiny_dataset(tmp_path / "data" / "tiny")
+    tasks = experiment(tmp_path, tmp_path / "model", dataset)
+    data = json.loads(tasks.read_text())
+    runner = CliRunner()
+
+    def arms_error(arms: Any) -> str:
+        write_yaml(tasks, {**data, "training": {**data["training"], "arms": arms}})
+        result = runner.invoke(app, ["loop", str(tasks)])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("error:") and result.output.strip().count("\n") == 0
+        return result.output
+
+    assert "lower-case letters" in arms_error({"Targeted!": "diagnosis"})
+    assert "name at least one arm" in arms_error({})
+    assert "training.arms" in arms_error({"a": "sometimes"})
+    assert "every reward weight is 0" in arms_error({"a": {"answer_correctness": 0}})
+    assert "unknown behaviour" in arms_error({"a": {"speed": 1}})
+    assert "rename that model or that arm" in arms_error({"careful": "uniform"})
+    assert "warm and base name other runs" in arms_error({"warm": "uniform"})
+    assert not (tmp_path / "logs").exists() and not (tmp_path / "reports").exists()

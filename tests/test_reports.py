@@ -219,3 +219,57 @@ def test_a_sample_in_two_logs_counts_once(logs: dict[str, Path], tmp_path: Path)
     result = build_report([Source(folder)], tmp_path / "out")
     assert result.samples == 8
     assert "appeared in more than one log" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_arms_summary_pairs_every_arm_and_reads_training_logs(
+    logs: dict[str, Path], tmp_path: Path
+) -> None:
+    from finbehave.reports.arms import summarize_arms
+
+    result = build_report(
+        [
+            Source(logs["no_schema"], "warm"),
+            Source(logs["careful"], "targeted"),
+            Source(logs["guesser"], "uniform"),
+        ],
+        tmp_path / "cmp",
+    )
+    trained = {"targeted": tmp_path / "t", "uniform": tmp_path / "u"}
+    for arm, folder in trained.items():
+        folder.mkdir()
+        weights = {"schema_inspection": 0.6, "answer_correctness": 0.4}
+        card = {"reward_weights": weights, "reward_weights_source": arm}
+        (folder / "run_card.json").write_text(json.dumps(card))
+        history = [
+            {"step": 1, "reward": 0.2, "rewards/schema_inspection/mean": 0.1,
+             "frac_reward_zero_std": 1.0},
+            {"step": 2, "reward": 0.4, "rewards/schema_inspection/mean": 0.5,
+             "frac_reward_zero_std": 0.5},
+            {"train_runtime": 9.0},
+        ]  # fmt: skip
+        (folder / "log_history.jsonl").write_text("\n".join(map(json.dumps, history)) + "\n")
+    summary = json.loads(summarize_arms(result.parquet, trained, tmp_path / "cmp").read_text())
+
+    assert [(p["after"], p["before"]) for p in summary["pairs"]] == [
+        ("targeted", "warm"), ("uniform", "warm"), ("targeted", "uniform"),
+    ]  # fmt: skip
+    by_pair = {(p["after"], p["before"]): p for p in summary["pairs"]}
+    careful_vs_guesser = by_pair[("targeted", "uniform")]
+    assert careful_vs_guesser["items"] == 8
+    assert (
+        careful_vs_guesser["mcnemar"]["fixed"] == 8 and careful_vs_guesser["mcnemar"]["broken"] == 0
+    )
+    assert careful_vs_guesser["differences"]["answer_correctness"]["value"] == 1.0
+    assert summary["runs"]["targeted"]["schema_inspection"]["value"] == 1.0
+    assert summary["runs"]["warm"]["schema_inspection"]["value"] == 0.0
+    use = summary["tool_use"]
+    assert (
+        use["targeted"]["submitted"]["value"] == 1.0 and use["uniform"]["tool_calls"]["value"] == 1
+    )
+    assert use["targeted"]["tool_calls"]["value"] > 2
+    training = summary["training"]["targeted"]
+    assert training["steps"] == 2 and training["zero_spread_fraction"] == 0.75
+    assert training["curves"]["schema_inspection"] == [[1, 0.1], [2, 0.5]]
+    table = (tmp_path / "cmp" / "arms.md").read_text()
+    assert "| targeted − uniform |" in table and "| targeted | schema_inspection 0.60" in table
+    assert (tmp_path / "cmp" / "reward_curves.svg").read_text().startswith("<svg")

@@ -80,6 +80,10 @@ class ModelEntry(BaseModel):
         return value
 
 
+ArmWeights = Literal["diagnosis", "uniform"] | dict[str, float]
+_ARM_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
 class SFTEntry(BaseModel):
     """The loop's optional warm start (``finbehave sft``) before GRPO."""
 
@@ -111,6 +115,26 @@ class TrainingEntry(BaseModel):
     diagnosis: Path | None = None
     base_model: str | None = Field(default=None, description="Key in models: the base model.")
     sft: SFTEntry | None = Field(default=None, description="finbehave loop: warm start first.")
+    arms: dict[str, ArmWeights] | None = Field(
+        default=None,
+        description="finbehave loop: one GRPO run per arm, identical but for the reward weights "
+        "(diagnosis, uniform, or behaviour: weight), each evaluated and compared.",
+    )
+
+    @field_validator("arms")
+    @classmethod
+    def _arm_names(cls, value: dict[str, ArmWeights] | None) -> dict[str, ArmWeights] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("arms: name at least one arm, e.g. {targeted: diagnosis}")
+        for name in value:
+            if not _ARM_NAME.fullmatch(name):
+                raise ValueError(
+                    f"arm name {name!r}: use lower-case letters, digits and _ (it names a run, "
+                    "a folder and a stage)"
+                )
+        return value
 
 
 class Experiment(BaseModel):
@@ -175,7 +199,7 @@ def load_experiment(path: Path) -> Experiment:
 
 def _resolve_paths(experiment: Experiment, base: Path) -> Experiment:
     def resolve(p: Path | None) -> Path | None:
-        return None if p is None else (p if p.is_absolute() else base / p)
+        return None if p is None else (p if p.is_absolute() else Path(os.path.normpath(base / p)))
 
     updates: dict[str, Any] = {
         "log_dir": resolve(experiment.log_dir),

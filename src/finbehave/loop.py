@@ -15,6 +15,13 @@ experiment's; training outputs are the recipes' ``output_dir`` or ``outputs/<rec
                                                                         -> <log_dir>-tuned/
     compare         comparison report of base, warm, tuned             -> <report>-loop/
 
+With ``training.arms`` (e.g. ``{targeted: diagnosis, uniform: uniform}``) ``train`` and
+``evaluate_tuned`` become one ``train_<arm>`` and ``evaluate_<arm>`` per arm: GRPO runs identical
+but for their reward weights (output ``<recipe output>-<arm>``, logs ``<log_dir>-<arm>``, run name
+``<arm>``), and ``compare`` also writes ``arms.json`` and ``reward_curves.svg``
+(:mod:`finbehave.reports.arms`): every pair of runs compared per item, the reward curves and the
+share of GRPO groups with no reward spread.
+
 ``<report>-loop/loop.json`` records each finished stage and its outputs. Rerunning the command
 skips every finished stage whose outputs still exist and continues with the first one that is
 not; an evaluation resumes its finished samples (``eval_set``), training resumes its last
@@ -67,6 +74,16 @@ STAGES = (
     "compare",
 )
 Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One GRPO run of the loop: its run name, reward weights and stage names."""
+
+    name: str
+    weights: str | dict[str, float] | None
+    train: str
+    evaluate: str
 
 
 class LoopIncomplete(RuntimeError):
@@ -124,15 +141,35 @@ class Loop:
                 f"{source}: training.base_model {training.base_model!r} is {base.model}; the loop "
                 "retrains a local model (finbehave/local[/<path>])"
             )
-        taken = {WARM, TUNED} & set(models)
+        taken = ({WARM} | {arm.name for arm in self.arms}) & set(models)
         if taken:
             raise ExperimentError(
-                f"{source}: models: {', '.join(sorted(taken))} is the name the loop gives the "
-                "trained model; rename that model"
+                f"{source}: models: {', '.join(sorted(taken))} is the name the loop gives a "
+                "trained model; rename that model or that arm"
             )
+        if WARM in (training.arms or {}) or BASE in (training.arms or {}):
+            raise ExperimentError(f"{source}: training.arms: {WARM} and {BASE} name other runs")
+        for arm in self.arms:
+            if arm.weights == "diagnosis" or arm.weights is None:
+                continue
+            from finbehave.training.reward import check_weights
+
+            try:
+                if isinstance(arm.weights, dict):
+                    check_weights(arm.weights)
+            except ValueError as exc:
+                raise ExperimentError(f"{source}: training.arms.{arm.name}: {exc}") from None
         sft = training.sft
         if sft is not None and sft.traces is not None:
             check_experiment(load_experiment(sft.traces), sft.traces)
+
+    @property
+    def arms(self) -> list[Arm]:
+        """The GRPO runs: one per ``training.arms`` entry, or the single ``tuned`` run."""
+        arms = self._training.arms if self._training is not None else None
+        if not arms:
+            return [Arm(TUNED, None, "train", "evaluate_tuned")]
+        return [Arm(n, w, f"train_{n}", f"evaluate_{n}") for n, w in arms.items()]
 
     def _no_training(self) -> ExperimentError:
         return ExperimentError(
@@ -162,7 +199,8 @@ class Loop:
         skip = set() if sft else {"sft", "evaluate_warm", "report_warm"}
         if sft is None or sft.traces is None:
             skip.add("traces")
-        return [stage for stage in STAGES if stage not in skip]
+        before = [s for s in STAGES[: STAGES.index("train")] if s not in skip]
+        return [*before, *(s for arm in self.arms for s in (arm.train, arm.evaluate)), "compare"]
 
     def digest(self) -> str:
         """What the state belongs to: the experiment and the log folder."""
@@ -197,7 +235,14 @@ class Loop:
         if self._training is None:
             return {}
         recipe = self._training.recipe
-        found = {"train": default_output_dir(load_recipe(recipe), recipe)}
+        output = default_output_dir(load_recipe(recipe), recipe)
+        arms = self.arms
+        found = {
+            arm.train: output
+            if len(arms) == 1 and arm.name == TUNED
+            else _sibling(output, "-" + arm.name)
+            for arm in arms
+        }
         if self._training.sft is not None:
             sft = self._training.sft.recipe
             found["sft"] = default_output_dir(load_recipe(sft, SFTRecipe), sft)
@@ -208,7 +253,7 @@ class Loop:
         owned = [
             self.state_path,
             _sibling(self.log_dir, "-warm"),
-            _sibling(self.log_dir, "-tuned"),
+            *(_sibling(self.log_dir, "-" + arm.name) for arm in self.arms),
             _sibling(self.report, "-warm"),
             *self._training_outputs().values(),
         ]
@@ -296,10 +341,11 @@ class Loop:
         if stage == "report_warm":
             logs = [Path(p) for p in done["evaluate_warm"]["logs"]]
             return self._report(logs, _sibling(self.report, "-warm"), WARM)
-        if stage == "train":
-            return self._train(say, progress)
-        if stage == "evaluate_tuned":
-            return self._evaluate_trained(TUNED, done["train"])
+        for arm in self.arms:
+            if stage == arm.train:
+                return self._train(arm, say, progress)
+            if stage == arm.evaluate:
+                return self._evaluate_trained(arm.name, done[arm.train])
         if stage == "compare":
             return self._compare()
         raise ValueError(f"unknown stage {stage!r}")
@@ -328,17 +374,23 @@ class Loop:
             "paths": [str(result.run_card), str(target)],
         }
 
-    def _train(self, say: Say, progress: Progress | None) -> dict[str, Any]:
+    def _train(self, arm: Arm, say: Say, progress: Progress | None) -> dict[str, Any]:
         from finbehave.training.trainer import train
 
         source = "report_warm" if "sft" in self.outputs else "report"
         diagnosis = self.outputs[source]["diagnosis"]
         init = self.outputs.get("sft", {}).get("trained")
-        output, resume = self._output_dir("train")
+        output, resume = self._output_dir(arm.train)
         if resume:
-            say(f"train: resuming {output}")
+            say(f"{arm.train}: resuming {output}")
         result = train(
-            self.training.recipe, diagnosis, output, resume, progress=progress, init_adapter=init
+            self.training.recipe,
+            diagnosis,
+            output,
+            resume,
+            progress=progress,
+            init_adapter=init,
+            reward_weights=arm.weights,
         )
         return {**self._trained(result), "diagnosis": diagnosis}
 
@@ -356,15 +408,25 @@ class Loop:
         sources = [
             Source(Path(p), BASE) for p in self.outputs["evaluate"]["logs"] if run_of(p) == base
         ]
-        for name, stage in ((WARM, "evaluate_warm"), (TUNED, "evaluate_tuned")):
+        arms = self.arms
+        runs = [(WARM, "evaluate_warm"), *((arm.name, arm.evaluate) for arm in arms)]
+        for name, stage in runs:
             sources += [Source(Path(p), name) for p in self.outputs.get(stage, {}).get("logs", [])]
-        result = build_report(sources, self.folder, subject=TUNED)
-        return {
+        result = build_report(sources, self.folder, subject=arms[0].name)
+        outputs = {
             "index": str(result.index),
             "diagnosis": str(result.diagnosis_path),
             "weakest": result.diagnosis.weakest_summary(),
             "paths": [str(result.index)],
         }
+        if self._training is not None and self._training.arms:
+            from finbehave.reports.arms import summarize_arms
+
+            trained = {arm.name: Path(self.outputs[arm.train]["output"]) for arm in arms}
+            summary = summarize_arms(result.parquet, trained, self.folder)
+            outputs["arms"] = str(summary)
+            outputs["paths"].append(str(summary))
+        return outputs
 
     # --- driving ------------------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ Tool calls (Qwen2.5/Qwen3 style): the model writes one or more blocks
 
 and may open with ``<think>...</think>`` (kept apart as reasoning). :func:`parse_completion` never
 raises: malformed JSON becomes a ``parse_errors`` entry and, in :func:`to_inspect_tool_calls`, a
-``ToolCall`` with ``parse_error`` set, which Inspect reports back to the model as a tool error.
+``ToolCall`` with ``parse_error`` set, which Inspect reports back to the model as a tool error;
+the malformed block itself stays in the message's text, so the next turn shows the model what it
+wrote (not a call to a tool named ``unparsable_tool_call``), as TRL's rollouts do.
 
 Fallback: a tokenizer whose chat template does not reference ``tools`` (e.g. SmolLM2) gets the
 Qwen2.5 template — TRL's ``qwen2_5_chat_template`` when TRL is installed (so training with TRL
@@ -149,14 +151,15 @@ def message_dicts(messages: list[ChatMessage]) -> list[dict[str, Any]]:
             )
         elif isinstance(message, ChatMessageAssistant):
             entry: dict[str, Any] = {"role": "assistant", "content": message.text}
-            if message.tool_calls:
+            calls = [call for call in message.tool_calls or [] if call.parse_error is None]
+            if calls:  # a malformed call is in the content as the model wrote it
                 entry["tool_calls"] = [
                     {
                         "id": call.id,
                         "type": "function",
                         "function": {"name": call.function, "arguments": call.arguments},
                     }
-                    for call in message.tool_calls
+                    for call in calls
                 ]
             out.append(entry)
         elif isinstance(message, ChatMessageSystem | ChatMessageUser):
@@ -195,6 +198,8 @@ def parse_completion(text: str) -> ParsedCompletion:
         text = text[think.end() :]
     calls: list[ParsedToolCall] = []
     errors: list[str] = []
+    kept = []  # the text outside well-formed calls: malformed blocks stay as the model wrote them
+    start = 0
     for index, match in enumerate(TOOL_CALL.finditer(text)):
         body = match.group(1).strip()
         try:
@@ -212,7 +217,9 @@ def parse_completion(text: str) -> ParsedCompletion:
             )
             continue
         calls.append(ParsedToolCall(id=f"call_{index}", function=name, arguments=arguments))
-    content = TOOL_CALL.sub("", text).strip()
+        kept.append(text[start : match.start()])
+        start = match.end()
+    content = ("".join(kept) + text[start:]).strip()
     return ParsedCompletion(content, calls, errors, reasoning)
 
 

@@ -12,6 +12,7 @@ cached prefixes). torch/transformers/peft are imported lazily (the ``train`` ext
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -71,6 +72,18 @@ def warn_if_slow(tokens_per_s: float, max_new_tokens: int) -> None:
             f"{max_new_tokens} tokens may take ~{estimate / 60:.0f} min; shorten the run with "
             "--limit, -M max_new_tokens=<n> or --message-limit (README: local models)"
         )
+
+
+def call_seed(seed: int, prompt: str) -> int:
+    """The sampling seed of one call: the run's ``seed`` mixed with the prompt.
+
+    Reseeding every call with the run's seed itself would replay the same random numbers in every
+    sample and turn, so samples that share a prefix (every first turn of an eval) would all draw
+    the same tokens: one draw, repeated, instead of a sample of the model. Mixed with the prompt,
+    each sample and turn draws its own stream, and a rerun draws the same one.
+    """
+    digest = hashlib.sha256(f"{seed}\0{prompt}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
 
 
 class LocalModelAPI(ModelAPI):
@@ -147,7 +160,7 @@ class LocalModelAPI(ModelAPI):
             temperature=(config.temperature or 1.0) if sampling else 0.0,
             top_p=config.top_p if config.top_p is not None else 1.0,
             top_k=config.top_k or 0,
-            seed=config.seed,
+            seed=None if config.seed is None else call_seed(config.seed, prompt),
         )
         future = self.engine.submit(request)
         try:

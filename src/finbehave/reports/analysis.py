@@ -177,9 +177,10 @@ class Analysis:
 
     def comparisons(self, reference: str) -> list[Comparison]:
         """Each other run against ``reference`` on the samples both ran (same task, id, epoch)."""
-        return [self._compare(reference, other) for other in self.runs if other != reference]
+        return [self.compare(reference, other) for other in self.runs if other != reference]
 
-    def _compare(self, reference: str, other: str) -> Comparison:
+    def compare(self, reference: str, other: str) -> Comparison:
+        """``other`` against ``reference``, paired per item (task, id, epoch)."""
         cols = ", ".join(
             f"{side}.{quote_ident(m)} AS {quote_ident(f'{side}_{m}')}"
             for m in METRICS

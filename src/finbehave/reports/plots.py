@@ -122,3 +122,22 @@ def deltas_plot(deltas: dict[str, Estimate], title: str) -> str:
     ax.set_xlabel("paired difference (other - reference), 95% bootstrap CI")
     ax.set_title(title)
     return _svg(fig)
+
+
+def curves_plot(panels: dict[str, dict[str, list[tuple[float, float]]]], ylabel: str) -> str:
+    """One panel per title, one line per series of (x, y) points (e.g. GRPO reward curves)."""
+    fig, axes = plt.subplots(
+        1, max(len(panels), 1), figsize=(4.2 * max(len(panels), 1), 3.2), sharey=True, squeeze=False
+    )
+    for ax, (title, series) in zip(axes[0], panels.items(), strict=False):
+        for index, (label, points) in enumerate(series.items()):
+            if points:
+                xs, ys = zip(*points, strict=True)
+                ax.plot(xs, ys, marker="o", markersize=3, label=label, color=COLOURS[index % 10])
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.set_ylim(-0.05, 1.05)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(ylabel)
+    axes[0][-1].legend(fontsize=7, loc="best")
+    return _svg(fig)

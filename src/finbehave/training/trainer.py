@@ -60,6 +60,9 @@ from finbehave.training.runs import (
 from finbehave.training.runs import RunStateError as RunStateError
 from finbehave.training.runs import resolve_model as resolve_model_name
 
+WeightsChoice = str | dict[str, float]
+"""``"diagnosis"``, ``"uniform"`` or behaviour -> weight (see :func:`plan_run`)."""
+
 
 @dataclass
 class TrainingPlan:
@@ -97,10 +100,13 @@ def plan_run(
     output_dir: str | Path | None = None,
     allow_eval_only: bool = False,
     init_adapter: str | Path | None = None,
+    reward_weights: WeightsChoice | None = None,
 ) -> TrainingPlan:
     """Load and check recipe, diagnosis, rubric, dataset and items (no torch needed).
 
-    ``init_adapter`` overrides the recipe's field of that name.
+    ``init_adapter`` overrides the recipe's field of that name; ``reward_weights`` overrides the
+    recipe's weights: ``"diagnosis"`` (the diagnosis' weights, which must exist), ``"uniform"``
+    or a behaviour -> weight mapping.
     """
     recipe_path = Path(recipe_path)
     recipe = load_recipe(recipe_path)
@@ -116,8 +122,28 @@ def plan_run(
             f"recipe's rubric is {rubric.version}; rescore and re-report with this rubric, or set "
             "the recipe's rubric: to the one the diagnosis used"
         )
+    if reward_weights == "diagnosis":
+        if diagnosis is None or not diagnosis.reward_weights:
+            raise DiagnosisError(
+                "reward weights 'diagnosis' need a diagnosis with reward_weights; pass "
+                "--diagnosis reports/<run>/diagnosis.json"
+            )
+        recipe = recipe.model_copy(update={"reward_weights": None})
+    elif reward_weights is not None:
+        if isinstance(reward_weights, str) and reward_weights != "uniform":
+            raise RecipeError(
+                f"reward weights {reward_weights!r}: use diagnosis, uniform or a mapping of "
+                "behaviour: weight"
+            )
+        chosen = uniform_weights() if reward_weights == "uniform" else reward_weights
+        try:
+            chosen = check_weights(dict(chosen))
+        except ValueError as exc:
+            raise RecipeError(f"reward weights: {exc}") from None
+        recipe = recipe.model_copy(update={"reward_weights": chosen})
     if recipe.reward_weights is not None:
-        weights, source = dict(recipe.reward_weights), "recipe"
+        source = reward_weights if reward_weights == "uniform" else "recipe"
+        weights = dict(recipe.reward_weights)
     elif diagnosis is not None and diagnosis.reward_weights:
         weights, source = dict(diagnosis.reward_weights), "diagnosis"
         try:
@@ -283,12 +309,15 @@ def train(
     allow_eval_only: bool = False,
     progress: Progress | None = None,
     init_adapter: str | Path | None = None,
+    reward_weights: WeightsChoice | None = None,
 ) -> TrainResult:
     """Run GRPO for a recipe (see the module docstring for errors and outputs).
 
-    ``init_adapter`` overrides the recipe's field of that name.
+    ``init_adapter`` and ``reward_weights`` override the recipe's (see :func:`plan_run`).
     """
-    plan = plan_run(recipe_path, diagnosis_path, output_dir, allow_eval_only, init_adapter)
+    plan = plan_run(
+        recipe_path, diagnosis_path, output_dir, allow_eval_only, init_adapter, reward_weights
+    )
     checkpoint = check_run_state(
         plan.output_dir, plan.recipe.digest(exclude_max_steps=True), resume, "grpo.max_steps"
     )
