@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_concurrency.py
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_local.py
 
 bench-export: install-export
 	$(VERIFIERS_VENV)/bin/python benchmarks/bench_export.py \

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
 
 import pytest
 from inspect_ai import Task, eval
@@ -21,6 +21,7 @@ pytest.importorskip("trl")
 from tiny_lm import save_tiny_model  # noqa: E402
 
 from finbehave.models.chat_format import render_prompt  # noqa: E402
+from finbehave.models.engine import GenRequest, GenResult  # noqa: E402
 from finbehave.models.local import LocalModelAPI  # noqa: E402
 
 SQL_TOOL = ToolInfo(
@@ -75,28 +76,31 @@ async def test_each_sample_draws_its_own_random_stream(
     """A seeded run is reproducible per prompt, but two samples (two prompts) do not replay the
     same random numbers: with one seed for every call, every first turn of an eval sampled the
     same tokens."""
-    draws: list[float] = []
-
-    def fake_generate(input_ids: Any, **kwargs: Any) -> Any:
-        draws.append(torch.rand(1).item())
-        return input_ids
-
-    monkeypatch.setattr(tiny_api.model, "generate", fake_generate)
+    requests = _script(tiny_api, monkeypatch, "x")
     config = GenerateConfig(temperature=1.0, seed=7, max_tokens=6)
     other = [MESSAGES[0], ChatMessageUser(content="Revenue 2020?")]
     for messages in (MESSAGES, MESSAGES, other):
         await tiny_api.generate(messages, [], "auto", config)
-    assert draws[0] == draws[1] and draws[0] != draws[2]
+    seeds = [request.seed for request in requests]
+    assert seeds[0] == seeds[1] and seeds[0] != seeds[2] and None not in seeds
 
 
-def _script(api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    """Make the model 'generate' ``text`` (a random model never writes tool calls)."""
+def _script(api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch, text: str) -> list[GenRequest]:
+    """Make the model 'generate' ``text`` (a random model never writes tool calls).
+
+    Returns the list the requests it gets are appended to.
+    """
     completion = api.tokenizer(text + "<|im_end|>", add_special_tokens=False)["input_ids"]
+    requests: list[GenRequest] = []
 
-    def fake_generate(input_ids: Any, **kwargs: Any) -> Any:
-        return torch.cat([input_ids, torch.tensor([completion])], dim=1)
+    def fake_submit(request: GenRequest) -> Future:
+        requests.append(request)
+        future: Future = Future()
+        future.set_result(GenResult(completion, "eos", 0))
+        return future
 
-    monkeypatch.setattr(api.model, "generate", fake_generate)
+    monkeypatch.setattr(api.engine, "submit", fake_submit)
+    return requests
 
 
 @pytest.mark.anyio
@@ -121,6 +125,16 @@ async def test_tool_calls_and_malformed_json_reach_inspect(
     # the malformed block stays in the text, as the model wrote it (the next turn shows it)
     assert output.completion == '<tool_call>{"name": "sql_query", "arguments": {</tool_call>'
     assert output.message.content[0].reasoning == "schema first"  # type: ignore[index,union-attr]
+
+
+@pytest.mark.anyio
+async def test_an_invented_tool_result_is_cut_from_the_answer(
+    tiny_api: LocalModelAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _script(tiny_api, monkeypatch, "The answer is 12.5.\n<tool_response>")
+    output = await tiny_api.generate(MESSAGES, [SQL_TOOL], "auto", GREEDY)
+    assert output.completion == "The answer is 12.5."
+    assert output.stop_reason == "stop"
 
 
 @pytest.mark.anyio
@@ -151,18 +165,20 @@ def test_missing_adapter_is_a_clear_error(tiny_dir: Path, tmp_path: Path) -> Non
 
 def test_inspect_eval_through_the_finbehave_provider(tiny_dir: Path, tmp_path: Path) -> None:
     pytest.importorskip("finbehave.models.provider")
-    task = Task(dataset=[Sample(input="Revenue 2019?", target="1")], solver=generate())
+    questions = ["Revenue 2019?", "Net income 2020?", "Cash 2018?"]  # decoded together
+    task = Task(dataset=[Sample(input=q, target="1") for q in questions], solver=generate())
     (log,) = eval(
         task,
         model=f"finbehave/local/{tiny_dir}",
-        model_args={"max_new_tokens": 4},
+        model_args={"max_new_tokens": 4, "threads": 1},
         log_dir=str(tmp_path / "logs"),
         display="none",
     )
     assert log.status == "success", log.error
-    sample = log.samples[0]  # type: ignore[index]
-    usage = sample.model_usage[f"finbehave/local/{tiny_dir}"]
-    assert 1 <= usage.output_tokens <= 4
+    assert len(log.samples or []) == 3
+    for sample in log.samples or []:
+        usage = sample.model_usage[f"finbehave/local/{tiny_dir}"]
+        assert 1 <= usage.output_tokens <= 4
 
 
 @pytest.mark.slow
@@ -180,3 +196,16 @@ async def test_smollm2_default_generates_offline() -> None:
     assert output.usage is not None and 1 <= output.usage.output_tokens <= 8
     assert output.completion or output.message.tool_calls
     print(f"SmolLM2-135M: {output.usage.output_tokens / elapsed:.1f} tokens/s")
+
+
+def test_a_long_run_is_announced_once_with_the_options_that_shorten_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from finbehave.models.local import warn_if_slow
+
+    with caplog.at_level("WARNING", logger="finbehave.models.local"):
+        warn_if_slow(tokens_per_s=1000.0, max_new_tokens=256)
+        assert not caplog.records
+        warn_if_slow(tokens_per_s=2.0, max_new_tokens=256)
+    (record,) = caplog.records
+    assert "--limit" in record.message and "max_new_tokens" in record.message

@@ -93,6 +93,7 @@ def test_multi_gpu_config_points_at_a_shipped_deepspeed_file() -> None:
         ({"reward_weights": {"groundng": 1}}, r"unknown behaviour 'groundng'"),
         ({"grpo": {"use_cpu": True, "bf16": True}}, r"use_cpu: true needs bf16: false"),
         ({"lora": {"r": 0}}, r"field lora\.r: Input should be greater than or equal to 1"),
+        ({"grpo": {"threads": 0}}, r"field grpo\.threads: Input should be greater than or equal"),
     ],
 )
 def test_bad_recipes_are_one_line_errors(tmp_path: Path, fields: dict, message: str) -> None:
@@ -100,6 +101,18 @@ def test_bad_recipes_are_one_line_errors(tmp_path: Path, fields: dict, message: 
     with pytest.raises(RecipeError, match=message) as caught:
         load_recipe(path)
     assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
+
+
+def test_threads_change_speed_not_the_run(tmp_path: Path) -> None:
+    from trl import GRPOConfig
+
+    from finbehave.training.runs import config_settings
+
+    plain = load_recipe(write_recipe(tmp_path / "a.yaml", grpo={"use_cpu": True}))
+    threaded = load_recipe(write_recipe(tmp_path / "b.yaml", grpo={"use_cpu": True, "threads": 1}))
+    assert threaded.grpo.threads == 1 and plain.grpo.threads is None
+    assert plain.digest() == threaded.digest()  # --resume is not refused for it
+    assert "threads" not in config_settings(GRPOConfig, threaded.grpo)
 
 
 def test_missing_and_unparsable_recipes(tmp_path: Path) -> None:

@@ -93,6 +93,12 @@ class RunSpec(_Strict):
     use_cpu: bool = False
     gradient_checkpointing: bool = False
     seed: int = 0
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="torch CPU threads (default: the cores less one, shared between processes; "
+        "see finbehave.models.threads).",
+    )
     save_steps: int = Field(default=50, ge=1)
     save_total_limit: int | None = Field(default=3, ge=1)
     logging_steps: int = Field(default=1, ge=1)
@@ -168,8 +174,11 @@ class Recipe(_Strict):
         return check_weights(value) if value is not None else None
 
     def digest(self, exclude_max_steps: bool = False) -> str:
-        """Short sha256 of the canonical recipe (optionally without ``grpo.max_steps``)."""
-        data = self.model_dump(mode="json")
+        """Short sha256 of the canonical recipe (optionally without ``grpo.max_steps``).
+
+        ``grpo.threads`` is left out: it changes speed, not the run.
+        """
+        data = self.model_dump(mode="json", exclude={"grpo": {"threads"}})
         if exclude_max_steps:
             data["grpo"].pop("max_steps")
         return digest_of(data)

@@ -139,7 +139,7 @@ def config_settings(config_class: type, spec: Any, exclude: Sequence[str] = ()) 
 
     names = {f.name for f in fields(config_class)}
     settings: dict[str, Any] = spec.model_dump(
-        exclude={"report_to", "gradient_checkpointing", *exclude}
+        exclude={"report_to", "gradient_checkpointing", "threads", *exclude}
     )
     checkpointing = "activation_checkpointing" if "activation_checkpointing" in names else None
     settings[checkpointing or "gradient_checkpointing"] = spec.gradient_checkpointing
@@ -219,12 +219,17 @@ def run_trainer(
     card: Callable[..., dict[str, Any]],
     full_finetune: bool,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> RunOutcome:
     """Build a trainer (``build(callbacks, config_overrides)``), train, save, write the card.
 
     ``card(**state)`` returns the run card with the given status fields. Only the main process
-    writes files; every process trains.
+    writes files; every process trains, with ``threads`` torch threads (default:
+    :func:`finbehave.models.threads.pick_threads`).
     """
+    from finbehave.models.threads import configure_threads
+
+    configure_threads(threads)
     output_dir.mkdir(parents=True, exist_ok=True)
     log_path = output_dir / LOG_HISTORY
     overrides = {"disable_tqdm": True} if progress is not None else {}

@@ -232,6 +232,7 @@ def sft(
         lambda **state: run_card(plan, **state),
         plan.recipe.full_finetune,
         progress,
+        plan.recipe.sft.threads,
     )
     return SFTResult(
         output_dir=plan.output_dir,

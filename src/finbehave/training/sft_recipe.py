@@ -71,8 +71,11 @@ class SFTRecipe(_Strict):
     sft: SFTSpec = Field(default_factory=SFTSpec)
 
     def digest(self, exclude_length: bool = False) -> str:
-        """Short sha256 of the canonical recipe (optionally without the run-length fields)."""
-        data = self.model_dump(mode="json")
+        """Short sha256 of the canonical recipe (optionally without the run-length fields).
+
+        ``sft.threads`` is left out: it changes speed, not the run.
+        """
+        data = self.model_dump(mode="json", exclude={"sft": {"threads"}})
         if exclude_length:
             for field in RESUMABLE:
                 data["sft"].pop(field.split(".")[1])

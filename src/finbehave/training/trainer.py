@@ -329,6 +329,7 @@ def train(
         lambda **state: run_card(plan, base, **state),
         plan.recipe.full_finetune,
         progress,
+        plan.recipe.grpo.threads,
     )
     card = outcome.card
     return TrainResult(
