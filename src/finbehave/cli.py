@@ -641,6 +641,7 @@ def sft(
         "finbehave loop tasks.yaml",
         "finbehave loop tasks.yaml --stop-after report",
         "finbehave loop tasks.yaml --restart",
+        "finbehave loop experiments/targeted_vs_uniform/tasks.yaml",
     )
 )
 def loop(
@@ -664,8 +665,11 @@ def loop(
     Stages: evaluate (finbehave run) -> report + diagnosis of training.base_model -> [traces ->
     sft -> evaluate_warm -> report_warm, with training.sft:] -> train (GRPO from the diagnosis,
     continuing the warm start) -> evaluate_tuned (same tasks: the held-out items) -> compare
-    (`REPORT-loop/index.html`). Each stage writes where its own command would. Resumable: run the
-    same command again after a crash or Ctrl-C; finished stages are skipped. Exit 2 on a bad
+    (`REPORT-loop/index.html`). With training.arms (e.g. {targeted: diagnosis, uniform: uniform})
+    train and evaluate_tuned run once per arm, identical but for the reward weights, and compare
+    also writes arms.json, arms.md and reward_curves.svg. Each stage writes where its own command
+    would. Resumable: run the same command again after a crash or Ctrl-C; finished stages are
+    skipped. Exit 2 on a bad
     experiment, recipe or filter; 1 when an evaluation did not finish.
     """
     from finbehave.experiment import ExperimentError
