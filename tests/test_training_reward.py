@@ -17,7 +17,7 @@ from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
 from finbehave.rubrics.rescore import rescore_log
 from finbehave.rubrics.spec import load_rubric
-from finbehave.training.environment import system_message
+from finbehave.training.environment import prompt_messages, system_message
 from finbehave.training.messages import to_inspect_messages, tool_error
 from finbehave.training.reward import ADJUSTMENT, RubricReward, check_weights, collapse
 from finbehave.vocab import BEHAVIOURS
@@ -236,7 +236,42 @@ def test_training_prompt_is_the_evaluation_prompt(scored_samples: list[EvalSampl
     sample = scored_samples[0]
     assert sample.messages[0].role == "system"
     assert sample.messages[0].text == system_message()
-    assert sample.messages[1].text == Item.model_validate(sample.metadata).question
+    item = Item.model_validate(sample.metadata)
+    assert sample.messages[1].text == item.question
+
+
+def test_grpo_renders_the_tools_as_the_evaluation_does(scored_samples: list[EvalSample]) -> None:
+    """TRL hands the environment's methods to apply_chat_template; the rendered GRPO prompt is the
+    prompt the evaluation (and finbehave sft) renders from the real eval's tools, text for text.
+    Without render_tools_as_evaluated, transformers' own schemas differed (a `return` entry, no
+    `required: []`/`additionalProperties`) in every tool of the system prompt."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("trl")
+    from tiny_lm import qwen_template, tiny_tokenizer
+
+    from finbehave.models.chat_format import render_prompt
+    from finbehave.training.environment import FinQAToolEnv, render_tools_as_evaluated
+    from finbehave.training.traces import offered_tools
+
+    sample = scored_samples[0]
+    item = Item.model_validate(sample.metadata)
+    evaluation = render_prompt(
+        tiny_tokenizer(qwen_template()), sample.messages[:2], offered_tools(sample)
+    )
+    env = FinQAToolEnv()
+    methods = [
+        getattr(env, name)
+        for name in ("get_table_names", "get_table_info", "sql_query", "calculator", "submit")
+    ]
+    conversation = prompt_messages(item)
+
+    def grpo_prompt(tokenizer: Any) -> str:
+        return tokenizer.apply_chat_template(
+            conversation=conversation, tools=methods, tokenize=False, add_generation_prompt=True
+        )
+
+    assert grpo_prompt(render_tools_as_evaluated(tiny_tokenizer(qwen_template()))) == evaluation
+    assert grpo_prompt(tiny_tokenizer(qwen_template())) != evaluation  # what TRL did before
 
 
 def test_scoring_a_batch_runs_score_trace_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,10 +18,13 @@ from functools import lru_cache
 from typing import Any
 
 from inspect_ai.agent import AgentPrompt
+from inspect_ai.tool import ToolDef, ToolInfo, ToolParam, ToolParams
 
 from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
 from finbehave.env.environment import TOOL_DOCS, EnvToolError, FinQAEnv
+from finbehave.env.tools import finqa_tools
+from finbehave.models.chat_format import tool_dicts
 from finbehave.tasks.prompts import SYSTEM_PROMPT
 from finbehave.vocab import SUBMIT, TOOLSETS, ErrorKind
 
@@ -43,6 +46,54 @@ def system_message() -> str:
     prompt = AgentPrompt(instructions=SYSTEM_PROMPT)
     submit = (prompt.submit_prompt or "").replace("{submit}", SUBMIT)
     return f"{prompt.instructions}\n\n{prompt.assistant_prompt}\n{submit}"
+
+
+def evaluation_tools() -> list[ToolInfo]:
+    """The tools exactly as the evaluation offers them: ``finqa_tools()`` and Inspect's default
+    ``submit`` tool (``SUBMIT_DOC``), in that order."""
+    infos = []
+    for tool in finqa_tools():
+        definition = ToolDef(tool)
+        infos.append(
+            ToolInfo(
+                name=definition.name,
+                description=definition.description,
+                parameters=definition.parameters,
+            )
+        )
+    answer = ToolParam(type="string", description="Submitted answer")
+    infos.append(
+        ToolInfo(
+            name=SUBMIT,
+            description=SUBMIT_DOC.splitlines()[0],
+            parameters=ToolParams(properties={"answer": answer}, required=["answer"]),
+        )
+    )
+    return infos
+
+
+def render_tools_as_evaluated(tokenizer: Any) -> Any:
+    """Make ``tokenizer.apply_chat_template`` render this environment's tools with the
+    evaluation's schemas; returns the tokenizer.
+
+    TRL passes the environment's methods as tools, and transformers turns a method into a schema
+    of its own (``get_json_schema``: a ``return`` entry, no ``required: []`` or
+    ``additionalProperties``), so without this a GRPO prompt differs from the prompt the same
+    model gets in evaluation and in ``finbehave sft`` (rendered from Inspect's ``ToolInfo``). With
+    it, the two are the same text (tested against a real evaluation's log).
+    """
+    schemas = {entry["function"]["name"]: entry for entry in tool_dicts(evaluation_tools())}
+    original = tokenizer.apply_chat_template
+
+    def apply_chat_template(conversation: Any, tools: Any = None, **kwargs: Any) -> Any:
+        if tools:
+            tools = [
+                schemas.get(getattr(t, "__name__", ""), t) if callable(t) else t for t in tools
+            ]
+        return original(conversation, tools=tools, **kwargs)
+
+    tokenizer.apply_chat_template = apply_chat_template
+    return tokenizer
 
 
 def prompt_messages(item: Item) -> list[dict[str, str]]:

@@ -41,7 +41,7 @@ from finbehave.data.items import Item
 from finbehave.data.store import DatasetStore, load_dataset
 from finbehave.diagnosis import Diagnosis, DiagnosisError, load_diagnosis
 from finbehave.rubrics.spec import Rubric, load_rubric
-from finbehave.training.environment import FinQAToolEnv
+from finbehave.training.environment import FinQAToolEnv, render_tools_as_evaluated
 from finbehave.training.items import select_items, training_rows
 from finbehave.training.recipe import Recipe, RecipeError, default_output_dir, load_recipe
 from finbehave.training.reward import RubricReward, check_weights, uniform_weights
@@ -277,7 +277,7 @@ def build_trainer(plan: TrainingPlan, callbacks: Sequence[Any] = (), **overrides
     from finbehave.models.chat_format import ensure_tool_template
 
     base = resolve_model(plan.recipe)
-    tokenizer = ensure_tool_template(AutoTokenizer.from_pretrained(base))
+    tokenizer = render_tools_as_evaluated(ensure_tool_template(AutoTokenizer.from_pretrained(base)))
     reward = plan.reward()
     model: Any = base
     peft_config = None
