@@ -147,18 +147,16 @@ class Loop:
                 f"{source}: models: {', '.join(sorted(taken))} is the name the loop gives a "
                 "trained model; rename that model or that arm"
             )
-        if WARM in (training.arms or {}) or BASE in (training.arms or {}):
+        arms = training.arms or {}
+        if {WARM, BASE} & set(arms):
             raise ExperimentError(f"{source}: training.arms: {WARM} and {BASE} name other runs")
-        for arm in self.arms:
-            if arm.weights == "diagnosis" or arm.weights is None:
-                continue
-            from finbehave.training.reward import check_weights
+        from finbehave.training.reward import chosen_weights
 
+        for name, weights in arms.items():
             try:
-                if isinstance(arm.weights, dict):
-                    check_weights(arm.weights)
+                chosen_weights(weights)
             except ValueError as exc:
-                raise ExperimentError(f"{source}: training.arms.{arm.name}: {exc}") from None
+                raise ExperimentError(f"{source}: training.arms.{name}: {exc}") from None
         sft = training.sft
         if sft is not None and sft.traces is not None:
             check_experiment(load_experiment(sft.traces), sft.traces)
@@ -236,12 +234,9 @@ class Loop:
             return {}
         recipe = self._training.recipe
         output = default_output_dir(load_recipe(recipe), recipe)
-        arms = self.arms
+        named = bool(self._training.arms)  # arms write beside the recipe's output, one each
         found = {
-            arm.train: output
-            if len(arms) == 1 and arm.name == TUNED
-            else _sibling(output, "-" + arm.name)
-            for arm in arms
+            arm.train: _sibling(output, "-" + arm.name) if named else output for arm in self.arms
         }
         if self._training.sft is not None:
             sft = self._training.sft.recipe

@@ -24,6 +24,8 @@ DEFAULT_TOLERANCE = 0.01  # relative tolerance of a correct answer (0.01 = 1%)
 ANSWER_SCORER = "answer_correctness"  # Inspect scorer: 1/0
 RUBRIC_SCORER = "behaviour_rubric"  # Inspect scorer: dict of behaviour scores
 RUN_KEY = "finbehave_run"  # eval metadata: the model's key in tasks.yaml (the report's run name)
+RUN_CARD = "run_card.json"  # a training run's card (recipe, weights, items), in its output folder
+LOG_HISTORY = "log_history.jsonl"  # a training run's TRL log dicts, one per line, beside it
 
 Behaviour = Literal[
     "tool_discovery",

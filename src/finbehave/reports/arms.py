@@ -31,14 +31,14 @@ from finbehave.files import write_text_atomic
 from finbehave.reports.analysis import Analysis, Comparison, row_estimate
 from finbehave.reports.plots import curves_plot
 from finbehave.reports.stats import Estimate, estimate
-from finbehave.vocab import BEHAVIOURS
+from finbehave.vocab import BEHAVIOURS, LOG_HISTORY, RUN_CARD
 
 ZERO_SPREAD = "frac_reward_zero_std"
 NO_SUBMISSION = "no_submission"
 METRICS = ("correct", *BEHAVIOURS)
 
 
-def _number(value: float) -> float | None:
+def _number(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), 4)
 
 
@@ -79,7 +79,7 @@ def tool_use(analysis: Analysis) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def _history(output: Path) -> list[dict[str, Any]]:
-    path = output / "log_history.jsonl"
+    path = output / LOG_HISTORY
     if not path.is_file():
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -89,7 +89,7 @@ def _history(output: Path) -> list[dict[str, Any]]:
 def training_summary(output: Path) -> dict[str, Any]:
     """An arm's weights, steps, reward curves and zero-spread share from its output folder."""
     history = [entry for entry in _history(output) if "reward" in entry]
-    card_path = output / "run_card.json"
+    card_path = output / RUN_CARD
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
     curves = {
         b: [

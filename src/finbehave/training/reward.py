@@ -55,6 +55,19 @@ def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
     return checked
 
 
+def chosen_weights(choice: str | Mapping[str, float]) -> dict[str, float] | None:
+    """A run's reward-weights choice: ``"diagnosis"`` -> None (the diagnosis' weights, taken
+    later), ``"uniform"`` -> :func:`uniform_weights`, a mapping -> its checked weights.
+
+    Raises a one-line ``ValueError`` for any other string or invalid weights.
+    """
+    if choice == "diagnosis":
+        return None
+    if isinstance(choice, str) and choice != "uniform":
+        raise ValueError(f"{choice!r}: use diagnosis, uniform or a mapping of behaviour: weight")
+    return check_weights(uniform_weights() if choice == "uniform" else choice)
+
+
 def _applicable(score: float | None) -> bool:
     return score is not None and not math.isnan(score)
 

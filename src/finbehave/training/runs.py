@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from finbehave.files import write_text_atomic
+from finbehave.vocab import LOG_HISTORY, RUN_CARD
 
 Progress = Callable[[dict[str, Any]], None]
-RUN_CARD = "run_card.json"
-LOG_HISTORY = "log_history.jsonl"
 CHECKPOINTS = "checkpoints"
 ADAPTER = "adapter"
 FULL_MODEL = "model"

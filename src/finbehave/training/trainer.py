@@ -44,7 +44,12 @@ from finbehave.rubrics.spec import Rubric, load_rubric
 from finbehave.training.environment import FinQAToolEnv, render_tools_as_evaluated
 from finbehave.training.items import select_items, training_rows
 from finbehave.training.recipe import Recipe, RecipeError, default_output_dir, load_recipe
-from finbehave.training.reward import RubricReward, check_weights, uniform_weights
+from finbehave.training.reward import (
+    RubricReward,
+    check_weights,
+    chosen_weights,
+    uniform_weights,
+)
 from finbehave.training.runs import (
     CHECKPOINTS,
     RUN_CARD,
@@ -130,14 +135,8 @@ def plan_run(
             )
         recipe = recipe.model_copy(update={"reward_weights": None})
     elif reward_weights is not None:
-        if isinstance(reward_weights, str) and reward_weights != "uniform":
-            raise RecipeError(
-                f"reward weights {reward_weights!r}: use diagnosis, uniform or a mapping of "
-                "behaviour: weight"
-            )
-        chosen = uniform_weights() if reward_weights == "uniform" else reward_weights
         try:
-            chosen = check_weights(dict(chosen))
+            chosen = chosen_weights(reward_weights)
         except ValueError as exc:
             raise RecipeError(f"reward weights: {exc}") from None
         recipe = recipe.model_copy(update={"reward_weights": chosen})
