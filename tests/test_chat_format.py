@@ -157,3 +157,12 @@ def test_plain_text_has_no_calls() -> None:
         [],
         None,
     )
+
+
+def test_call_ids_name_their_turn() -> None:
+    """Ids stay unique across a conversation's turns (Inspect pairs results with calls by id)."""
+    text = '<tool_call>{"name": "get_table_names", "arguments": {}}</tool_call><tool_call>oops'
+    first = to_inspect_tool_calls(parse_completion(text), turn=0)
+    later = to_inspect_tool_calls(parse_completion(text), turn=3)
+    assert [c.id for c in first] == ["turn0_call_0", "turn0_call_error_0"]
+    assert [c.id for c in later] == ["turn3_call_0", "turn3_call_error_0"]

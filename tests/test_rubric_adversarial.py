@@ -7,10 +7,12 @@ Not applicable (NaN) counts as not earned here: a bound of 0 means "0 or not app
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 from agent_traces import play
+from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageTool
 
 from finbehave.data.items import Item
 from finbehave.data.store import load_dataset
@@ -164,6 +166,38 @@ def test_careful_scores_high(rubric) -> None:
         result = score_trace(play(careful, item), item, rubric)
         assert result.scores["rubric_score"] == 1.0, (item.id, result.scores)
         assert collapse(result, uniform_weights()) == 1.0
+
+
+def _ids_per_turn(messages: list[ChatMessage]) -> list[ChatMessage]:
+    """The conversation as a model that numbers its calls per turn writes it: every call is
+    ``call_0``, so the same id answers a different call in each turn."""
+    out: list[ChatMessage] = []
+    for message in messages:
+        if isinstance(message, ChatMessageAssistant) and message.tool_calls:
+            calls = [dataclasses.replace(call, id="call_0") for call in message.tool_calls]
+            message = message.model_copy(update={"tool_calls": calls})
+        elif isinstance(message, ChatMessageTool):
+            message = message.model_copy(update={"tool_call_id": "call_0"})
+        out.append(message)
+    return out
+
+
+def test_ids_reused_across_turns_pair_each_call_with_its_own_result(rubric) -> None:
+    """A listing and an inspection that succeeded stay earned when a later turn's call with
+    the same id fails (the old pairing gave every call the last result with its id)."""
+    item = ITEMS[0]
+    messages = play(careful, item)[:-2]  # listed, inspected, queried; no submission
+    failing = play(
+        lambda i, steps: Action("query", query=BAD_QUERY.format(table=i.required_tables[0])),
+        item,
+        1,
+    )
+    reused = _ids_per_turn([*messages, *failing[2:]])
+    unique = score_trace([*messages, *failing[2:]], item, rubric).scores
+    scores = score_trace(reused, item, rubric).scores
+    assert scores["tool_discovery"] == unique["tool_discovery"] == 1.0
+    assert scores["schema_inspection"] == unique["schema_inspection"] == 1.0
+    assert scores == unique
 
 
 @pytest.mark.parametrize("name", list(CASES))

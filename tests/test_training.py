@@ -91,7 +91,7 @@ def test_multi_gpu_config_points_at_a_shipped_deepspeed_file() -> None:
         ({"grpo": {"num_generations": 3}}, r"must be a multiple of num_generations \(3\)"),
         ({"items": {"source": "everything"}}, r"field items\.source: Input should be"),
         ({"reward_weights": {"groundng": 1}}, r"unknown behaviour 'groundng'"),
-        ({"grpo": {"use_cpu": True, "bf16": True}}, r"use_cpu: true needs bf16: false"),
+        ({"grpo": {"use_cpu": True, "use_vllm": True}}, r"use_cpu: true needs use_vllm: false"),
         ({"lora": {"r": 0}}, r"field lora\.r: Input should be greater than or equal to 1"),
         ({"grpo": {"threads": 0}}, r"field grpo\.threads: Input should be greater than or equal"),
     ],

@@ -223,15 +223,19 @@ def parse_completion(text: str) -> ParsedCompletion:
     return ParsedCompletion(content, calls, errors, reasoning)
 
 
-def to_inspect_tool_calls(parsed: ParsedCompletion) -> list[ToolCall]:
-    """Inspect tool calls; each parse error becomes a call with ``parse_error`` set."""
+def to_inspect_tool_calls(parsed: ParsedCompletion, turn: int = 0) -> list[ToolCall]:
+    """Inspect tool calls; each parse error becomes a call with ``parse_error`` set.
+
+    Ids are ``turn<turn>_<id>``: unique in a conversation when ``turn`` counts its assistant
+    messages (Inspect pairs each tool result with its call by id).
+    """
     calls = [
-        ToolCall(id=call.id, function=call.function, arguments=call.arguments)
+        ToolCall(id=f"turn{turn}_{call.id}", function=call.function, arguments=call.arguments)
         for call in parsed.tool_calls
     ]
     calls += [
         ToolCall(
-            id=f"call_error_{index}",
+            id=f"turn{turn}_call_error_{index}",
             function="unparsable_tool_call",
             arguments={},
             parse_error=error,

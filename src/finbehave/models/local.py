@@ -172,13 +172,14 @@ class LocalModelAPI(ModelAPI):
         if not self._estimated and rate is not None:
             self._estimated = True
             warn_if_slow(rate, max_new)
-        return self._output(len(ids), result.tokens, result.stop)
+        turn = sum(isinstance(message, ChatMessageAssistant) for message in input)
+        return self._output(len(ids), result.tokens, result.stop, turn)
 
-    def _output(self, input_len: int, new_ids: list[int], stop: str) -> ModelOutput:
+    def _output(self, input_len: int, new_ids: list[int], stop: str, turn: int) -> ModelOutput:
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
         text = text.split(INVENTED_RESULT)[0]  # the model's own turn ends there
         parsed = parse_completion(text)
-        calls = to_inspect_tool_calls(parsed)
+        calls = to_inspect_tool_calls(parsed, turn)
         stop_reason = "tool_calls" if calls else ("max_tokens" if stop == "max_tokens" else "stop")
         content: str | list[Content] = parsed.content
         if parsed.reasoning:

@@ -140,21 +140,32 @@ def _text(message: ChatMessage) -> str:
     return message.text if isinstance(message.content, str) or message.content else ""
 
 
+def _results(messages: list[ChatMessage]) -> dict[tuple[int, str], tuple[int, ChatMessageTool]]:
+    """Each tool result by (index of the assistant message before it, its call id): a call's
+    result is the first with its id after the call, so ids a model reuses in later turns (one
+    that numbers its calls per turn) never pair a call with another turn's result."""
+    results: dict[tuple[int, str], tuple[int, ChatMessageTool]] = {}
+    turn = -1
+    for index, message in enumerate(messages):
+        if isinstance(message, ChatMessageAssistant):
+            turn = index
+        elif isinstance(message, ChatMessageTool) and message.tool_call_id:
+            results.setdefault((turn, message.tool_call_id), (index, message))
+    return results
+
+
 def parse_trace(
     messages: list[ChatMessage], submission: str | None = None, limit_hit: bool = False
 ) -> Trace:
     """Build the trace view. ``submission`` overrides the answer of a ``submit`` call."""
-    results: dict[str, tuple[int, ChatMessageTool]] = {}
-    for index, message in enumerate(messages):
-        if isinstance(message, ChatMessageTool) and message.tool_call_id:
-            results[message.tool_call_id] = (index, message)
+    results = _results(messages)
     trace = Trace(limit_hit=limit_hit)
     for index, message in enumerate(messages):
         if not isinstance(message, ChatMessageAssistant):
             continue
         trace.assistant_turns += 1
         for call in message.tool_calls or []:
-            result_index, result = results.get(call.id, (-1, None))
+            result_index, result = results.get((index, call.id), (-1, None))
             error: str | None = None
             kind: ErrorKind | None = None
             if call.parse_error:

@@ -135,8 +135,8 @@ class GRPOSpec(RunSpec):
                 f"per_device_train_batch_size x gradient_accumulation_steps ({batch}) must be a "
                 f"multiple of num_generations ({self.num_generations})"
             )
-        if self.use_cpu and (self.bf16 or self.use_vllm):
-            raise ValueError("use_cpu: true needs bf16: false and use_vllm: false")
+        if self.use_cpu and self.use_vllm:
+            raise ValueError("use_cpu: true needs use_vllm: false (vLLM needs a GPU)")
         return self
 
 
