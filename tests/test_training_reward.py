@@ -3,6 +3,7 @@ with the score a trace gets when its Inspect log is rescored (no torch needed)."
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,7 +245,8 @@ def test_grpo_renders_the_tools_as_the_evaluation_does(scored_samples: list[Eval
     """TRL hands the environment's methods to apply_chat_template; the rendered GRPO prompt is the
     prompt the evaluation (and finbehave sft) renders from the real eval's tools, text for text.
     Without render_tools_as_evaluated, transformers' own schemas differed (a `return` entry, no
-    `required: []`/`additionalProperties`) in every tool of the system prompt."""
+    `required: []`/`additionalProperties`) in every tool of the system prompt, and TRL's
+    alphabetical order put get_table_info first."""
     pytest.importorskip("transformers")
     pytest.importorskip("trl")
     from tiny_lm import qwen_template, tiny_tokenizer
@@ -259,9 +261,10 @@ def test_grpo_renders_the_tools_as_the_evaluation_does(scored_samples: list[Eval
         tiny_tokenizer(qwen_template()), sample.messages[:2], offered_tools(sample)
     )
     env = FinQAToolEnv()
-    methods = [
+    methods = [  # as TRL lists an environment's tools: alphabetically, reset left out
         getattr(env, name)
-        for name in ("get_table_names", "get_table_info", "sql_query", "calculator", "submit")
+        for name, _ in inspect.getmembers(FinQAToolEnv, predicate=inspect.isfunction)
+        if not name.startswith("_") and name != "reset"
     ]
     conversation = prompt_messages(item)
 

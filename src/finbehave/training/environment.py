@@ -80,16 +80,19 @@ def render_tools_as_evaluated(tokenizer: Any) -> Any:
     of its own (``get_json_schema``: a ``return`` entry, no ``required: []`` or
     ``additionalProperties``), so without this a GRPO prompt differs from the prompt the same
     model gets in evaluation and in ``finbehave sft`` (rendered from Inspect's ``ToolInfo``). With
-    it, the two are the same text (tested against a real evaluation's log).
+    it, the two are the same text (tested against a real evaluation's log). TRL also lists the
+    methods alphabetically (``inspect.getmembers``); they are rendered in the evaluation's order,
+    which a small model follows (listed first, ``get_table_info`` became its first call).
     """
     schemas = {entry["function"]["name"]: entry for entry in tool_dicts(evaluation_tools())}
+    order = {name: position for position, name in enumerate(schemas)}
     original = tokenizer.apply_chat_template
 
     def apply_chat_template(conversation: Any, tools: Any = None, **kwargs: Any) -> Any:
         if tools:
-            tools = [
-                schemas.get(getattr(t, "__name__", ""), t) if callable(t) else t for t in tools
-            ]
+            names = [getattr(t, "__name__", "") if callable(t) else "" for t in tools]
+            ranked = sorted(zip(names, tools, strict=True), key=lambda nt: order.get(nt[0], -1))
+            tools = [schemas.get(name, tool) if name else tool for name, tool in ranked]
         return original(conversation, tools=tools, **kwargs)
 
     tokenizer.apply_chat_template = apply_chat_template
