@@ -38,6 +38,28 @@ def test_shipped_tasks_yaml_is_valid() -> None:
     assert "careful" in result.output
 
 
+SHIPPED = sorted(
+    p
+    for p in [ROOT / "tasks.yaml", *ROOT.glob("experiments/**/*.yaml")]
+    if "version:" in p.read_text()
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shipped_experiments_and_their_recipes_load(path: Path) -> None:
+    """Every experiment file we ship is valid, and so are the recipes it names (a typo in a
+    recipe would otherwise surface only hours into finbehave loop)."""
+    from finbehave.training.recipe import load_recipe
+    from finbehave.training.sft_recipe import SFTRecipe
+
+    experiment = load_experiment(path)
+    check_experiment(experiment, path)
+    if experiment.training is not None:
+        load_recipe(experiment.training.recipe)
+        if experiment.training.sft is not None:
+            load_recipe(experiment.training.sft.recipe, SFTRecipe)
+
+
 def test_minimal_loads_and_resolves_paths(tmp_path: Path) -> None:
     experiment = load_experiment(write(tmp_path, MINIMAL))
     assert experiment.tasks[0].limit == 2
